@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+// Catalogs of regions, groups and incident categories (shared/spec/events.md,
+// "Catalogs"). Data, not code: loaded from YAML; the defaults in config/ are
+// compiled into the binaries. Immutable after load; safe to share across threads.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/diagnostic.h"
+
+namespace vigia {
+
+struct CatalogEntry {
+  std::string code;
+  std::string name;
+};
+
+class Catalog {
+ public:
+  Catalog() = default;
+  explicit Catalog(std::vector<CatalogEntry> entries);
+
+  bool Contains(std::string_view code) const;
+  const CatalogEntry* Find(std::string_view code) const;
+  const std::vector<CatalogEntry>& entries() const { return entries_; }
+  // Up to `n` known codes closest to `code` (edit distance, case-insensitive,
+  // then catalog order), for "unknown_region: did you mean ..." messages.
+  std::vector<std::string> Closest(std::string_view code, size_t n = 3) const;
+
+ private:
+  std::vector<CatalogEntry> entries_;
+  std::unordered_map<std::string, size_t> index_;
+};
+
+struct Catalogs {
+  Catalog regions;
+  Catalog groups;
+  Catalog taxonomy;  // categories; one outside it is accepted and counted
+
+  // The catalogs compiled in from config/regions/mx.yaml, config/groups.yaml and
+  // config/taxonomy.yaml.
+  static const Catalogs& Defaults();
+};
+
+struct CatalogPaths {
+  std::filesystem::path regions;   // empty: the default
+  std::filesystem::path groups;    // empty: the default
+  std::filesystem::path taxonomy;  // empty: the default
+};
+
+// Loads catalogs from files (an empty path keeps that default). Every problem is
+// reported with file:line:column.
+LoadResult<Catalogs> LoadCatalogs(const CatalogPaths& paths);
+
+// Parses catalog YAML text; `file` names it in diagnostics. `kind` is "regions",
+// "groups" or "categories" (the top-level key the text must have).
+LoadResult<Catalog> ParseCatalog(std::string_view yaml_text, const std::string& file,
+                                 std::string_view kind);
+
+}  // namespace vigia
