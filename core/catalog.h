@@ -4,6 +4,7 @@
 // compiled into the binaries. Immutable after load; safe to share across threads.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -17,11 +18,13 @@ namespace vigia {
 struct CatalogEntry {
   std::string code;
   std::string name;
+  bool severe = false;  // taxonomy only: threatens life or liberty (killing, ...)
 };
 
 class Catalog {
  public:
   Catalog() = default;
+  // REQUIRES: codes unique (a later duplicate is not indexed; ParseCatalog rejects them).
   explicit Catalog(std::vector<CatalogEntry> entries);
 
   bool Contains(std::string_view code) const;
@@ -32,8 +35,11 @@ class Catalog {
   std::vector<std::string> Closest(std::string_view code, size_t n = 3) const;
 
  private:
+  // Open addressing over entries_ (slot = index + 1, 0 = empty; size a power of
+  // two, at most half full): every event looks up its region, groups and category,
+  // and this is several times faster than std::unordered_map, without allocating.
   std::vector<CatalogEntry> entries_;
-  std::unordered_map<std::string, size_t> index_;
+  std::vector<uint32_t> slots_;
 };
 
 struct Catalogs {

@@ -28,11 +28,17 @@ struct Diagnostic {
   std::string message;             // lower-case start; user values in '' quotes
   std::string hint;                // may be empty
   uint32_t span = 1;               // caret length in the snippet
+  // The text of line `pos.line` as it was loaded (no newline), so that in-memory
+  // texts and files changed since get the right snippet. Empty: RenderText reads
+  // the line from `pos.file` if it can.
+  std::string source_line;
 };
 
-// Renders diagnostics as STYLE.md example E1: one "file:line:col: error[E104]: msg"
-// line, the path, the source line with a caret (read from the file when it can be
-// read), the hint; and a closing count line when `summary` is true.
+// Renders diagnostics as STYLE.md example E1, in the order given. An error is its
+// "file:line:col: error[E104]: msg" line, the "in ..." path, the source line with
+// a caret of `span` characters (when the line is known or readable), and the hint.
+// A warning is its first line and the hint (as in E1: it points at valid rules).
+// When `summary` is true and `diags` is not empty, a closing line counts them.
 std::string RenderText(const std::vector<Diagnostic>& diags, bool summary = true);
 // One JSON object per diagnostic, as a JSON array.
 std::string RenderJson(const std::vector<Diagnostic>& diags);

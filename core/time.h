@@ -21,7 +21,9 @@ inline constexpr DurationUs kWeek = 7 * kDay;
 // Parses an RFC 3339 timestamp with offset ("2017-03-23T08:15:00Z",
 // "2017-03-23T02:15:00.250-06:00"). Lower-case 't'/'z' are accepted (RFC 3339
 // 5.6). Fractions beyond microseconds are truncated. nullopt when malformed or
-// out of range (years 0001-9999, valid calendar date, seconds 00-60).
+// out of range (years 0001-9999, valid calendar date, seconds 00-60, offset
+// hours 00-23). A leap second :60 denotes the same instant as :00 of the next
+// minute (Unix time has no leap seconds).
 std::optional<TimeUs> ParseRfc3339(std::string_view text);
 
 // Renders UTC with a 'Z': "2017-03-23T08:15:00Z"; a fraction only when
@@ -32,7 +34,9 @@ std::string FormatRfc3339(TimeUs t);
 // nullopt when malformed, zero or negative, or overflowing.
 std::optional<DurationUs> ParseDuration(std::string_view text);
 
-// Renders the largest unit that divides d exactly ("7d", "90s", "36h").
+// Renders the largest unit that divides d exactly ("7d", "90s", "36h"). Weeks
+// are not used ("14d", not "2w"); 0 is "0s"; a duration that is not a whole
+// number of seconds is rendered in "ms" or "us" (ParseDuration doesn't read those).
 std::string FormatDuration(DurationUs d);
 
 }  // namespace vigia

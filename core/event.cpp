@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/event.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "core/detail/json_text.h"
+
+namespace vigia {
+
+bool Scalar::operator==(const Scalar& o) const {
+  if (kind != o.kind) return false;
+  switch (kind) {
+    case Kind::kNull:
+      return true;
+    case Kind::kBool:
+      return boolean == o.boolean;
+    // By value, so a rule's 3 matches an event's 3.0; the written text only
+    // matters for re-emitting the event.
+    case Kind::kNumber:
+      return number == o.number;
+    case Kind::kString:
+      return text == o.text;
+  }
+  return false;
+}
+
+const AttrValue* Event::FindAttr(std::string_view name) const {
+  auto it = std::lower_bound(attrs.begin(), attrs.end(), name,
+                             [](const auto& attr, std::string_view n) { return attr.first < n; });
+  return (it != attrs.end() && it->first == name) ? &it->second : nullptr;
+}
+
+namespace {
+
+void AppendScalar(std::string& out, const Scalar& s) {
+  switch (s.kind) {
+    case Scalar::Kind::kNull:
+      out.append("null");
+      break;
+    case Scalar::Kind::kBool:
+      out.append(s.boolean ? "true" : "false");
+      break;
+    case Scalar::Kind::kString:
+      detail::AppendJsonString(out, s.text);
+      break;
+    case Scalar::Kind::kNumber:
+      if (!s.text.empty()) {
+        out.append(s.text);  // as written: keeps precision and big integers exact
+      } else {
+        char buf[32];
+        auto [end, ec] = std::to_chars(buf, buf + sizeof buf, s.number);
+        out.append(buf, ec == std::errc() ? end : buf);
+      }
+      break;
+  }
+}
+
+// Always after "id", which every event has, so always with a comma.
+void AppendKey(std::string& out, std::string_view key) {
+  out.append(",\"");
+  out.append(key);  // our own field names: nothing to escape
+  out.append("\":");
+}
+
+void AppendStringArray(std::string& out, const std::vector<std::string>& items) {
+  out.push_back('[');
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    detail::AppendJsonString(out, items[i]);
+  }
+  out.push_back(']');
+}
+
+}  // namespace
+
+std::string CanonicalJson(const Event& e) {
+  std::string out;
+  out.reserve(256);
+  // Fields in the order of the table in events.md; absent ones left out.
+  out.push_back('{');
+  out.append("\"id\":");
+  detail::AppendJsonString(out, e.id);
+  out.append(",\"type\":");
+  detail::AppendJsonString(out, e.type);
+  out.append(",\"time\":\"");
+  out.append(FormatRfc3339(e.time));
+  out.append("\",\"source\":");
+  detail::AppendJsonString(out, e.source);
+  out.append(",\"region\":");
+  detail::AppendJsonString(out, e.region);
+  if (e.municipality) {
+    AppendKey(out, "municipality");
+    detail::AppendJsonString(out, *e.municipality);
+  }
+  if (!e.groups.empty()) {
+    AppendKey(out, "groups");
+    AppendStringArray(out, e.groups);
+  }
+  if (e.subject) {
+    AppendKey(out, "subject");
+    detail::AppendJsonString(out, *e.subject);
+  }
+  if (e.category) {
+    AppendKey(out, "category");
+    detail::AppendJsonString(out, *e.category);
+  }
+  if (e.severity) {
+    AppendKey(out, "severity");
+    out.append(std::to_string(*e.severity));
+  }
+  if (!e.tags.empty()) {
+    AppendKey(out, "tags");
+    AppendStringArray(out, e.tags);
+  }
+  if (!e.attrs.empty()) {
+    AppendKey(out, "attrs");
+    out.push_back('{');
+    for (size_t i = 0; i < e.attrs.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      const auto& [name, value] = e.attrs[i];
+      detail::AppendJsonString(out, name);
+      out.push_back(':');
+      if (!value.is_array) {
+        AppendScalar(out, value.scalar);
+        continue;
+      }
+      out.push_back('[');
+      for (size_t j = 0; j < value.items.size(); ++j) {
+        if (j > 0) out.push_back(',');
+        AppendScalar(out, value.items[j]);
+      }
+      out.push_back(']');
+    }
+    out.push_back('}');
+  }
+  out.push_back('}');
+  return out;
+}
+
+uint64_t ContentHash(const Event& e) {
+  uint64_t hash = 0xcbf29ce484222325ULL;  // FNV-1a 64 offset basis
+  for (char c : CanonicalJson(e)) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 0x100000001b3ULL;  // FNV-1a 64 prime
+  }
+  return hash;
+}
+
+}  // namespace vigia

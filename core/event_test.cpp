@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/event.h"
+
+#include <catch2/catch.hpp>
+
+namespace vigia {
+namespace {
+
+// The example event of events.md, built by hand.
+Event Example() {
+  Event e;
+  e.id = "redtdt-2017-000412";
+  e.type = "report";
+  e.time = *ParseRfc3339("2017-03-23T08:15:00Z");
+  e.source = "red-tdt";
+  e.region = "MX-CHH";
+  e.municipality = "Chihuahua";
+  e.groups = {"journalist", "women_hrd"};
+  e.subject = "p-7f3a9c";
+  e.category = "threat";
+  e.severity = 3;
+  e.tags = {"social_media"};
+  e.attrs = {{"channel", {false, Scalar::String("twitter"), {}}},
+             {"community", {false, Scalar::String("raramuri-choguita"), {}}}};
+  return e;
+}
+
+constexpr std::string_view kExampleJson =
+    R"({"id":"redtdt-2017-000412","type":"report","time":"2017-03-23T08:15:00Z",)"
+    R"("source":"red-tdt","region":"MX-CHH","municipality":"Chihuahua",)"
+    R"("groups":["journalist","women_hrd"],"subject":"p-7f3a9c","category":"threat",)"
+    R"("severity":3,"tags":["social_media"],)"
+    R"("attrs":{"channel":"twitter","community":"raramuri-choguita"}})";
+
+TEST_CASE("scalars compare by kind and value", "[core][event]") {
+  CHECK(Scalar::Null() == Scalar::Null());
+  CHECK(Scalar::Bool(true) == Scalar::Bool(true));
+  CHECK_FALSE(Scalar::Bool(true) == Scalar::Bool(false));
+  CHECK(Scalar::String("a") == Scalar::String("a"));
+  CHECK_FALSE(Scalar::String("a") == Scalar::String("b"));
+  CHECK_FALSE(Scalar::String("3") == Scalar::Number(3, "3"));
+  CHECK_FALSE(Scalar::Null() == Scalar::Bool(false));
+  CHECK_FALSE(Scalar::Number(0, "0") == Scalar::Bool(false));
+  SECTION("numbers by value, whatever their text") {
+    CHECK(Scalar::Number(3, "3") == Scalar::Number(3, "3.0"));
+    CHECK(Scalar::Number(100, "1e2") == Scalar::Number(100, "100"));
+    CHECK_FALSE(Scalar::Number(3, "3") == Scalar::Number(3.5, "3.5"));
+  }
+}
+
+TEST_CASE("FindAttr finds attributes by exact name", "[core][event]") {
+  Event e = Example();
+  REQUIRE(e.FindAttr("channel") != nullptr);
+  CHECK(e.FindAttr("channel")->scalar.text == "twitter");
+  REQUIRE(e.FindAttr("community") != nullptr);
+  CHECK(e.FindAttr("community")->scalar.text == "raramuri-choguita");
+  CHECK(e.FindAttr("Channel") == nullptr);
+  CHECK(e.FindAttr("chan") == nullptr);
+  CHECK(e.FindAttr("zzz") == nullptr);
+  CHECK(e.FindAttr("") == nullptr);
+  CHECK(Event().FindAttr("channel") == nullptr);
+}
+
+TEST_CASE("canonical JSON has the spec's field order and no whitespace", "[core][event]") {
+  CHECK(CanonicalJson(Example()) == kExampleJson);
+}
+
+TEST_CASE("canonical JSON leaves out absent optional fields", "[core][event]") {
+  Event e;
+  e.id = "x";
+  e.type = "panic";
+  e.time = 250'000;
+  e.source = "s";
+  e.region = "MX-GRO";
+  CHECK(
+      CanonicalJson(e) ==
+      R"({"id":"x","type":"panic","time":"1970-01-01T00:00:00.25Z","source":"s","region":"MX-GRO"})");
+}
+
+TEST_CASE("canonical JSON escapes strings and keeps numbers as written", "[core][event]") {
+  Event e;
+  e.id = "a\"b\\c";
+  e.type = "report";
+  e.source = "s";
+  e.region = "MX-GRO";
+  e.subject = std::string("line\nbreak\ttab\x01\x7f ñ", 19);
+  e.attrs = {
+      {"big", {false, Scalar::Number(1.2345678901234568e19, "12345678901234567890"), {}}},
+      {"list",
+       {true,
+        {},
+        {Scalar::Null(), Scalar::Bool(false), Scalar::Number(2.5, "2.5"), Scalar::String("x")}}},
+      {"made", {false, Scalar::Number(0.5, ""), {}}}};
+  CHECK(CanonicalJson(e) ==
+        "{\"id\":\"a\\\"b\\\\c\",\"type\":\"report\",\"time\":\"1970-01-01T00:00:00Z\","
+        "\"source\":\"s\",\"region\":\"MX-GRO\",\"subject\":\"line\\nbreak\\ttab\\u0001\x7f ñ\","
+        "\"attrs\":{\"big\":12345678901234567890,\"list\":[null,false,2.5,\"x\"],\"made\":0.5}}");
+}
+
+TEST_CASE("the content hash is FNV-1a 64 of the canonical JSON", "[core][event]") {
+  CHECK(ContentHash(Example()) == 0x97488c0600d8f939ULL);
+}
+
+TEST_CASE("the content hash ignores journal fields and sees every content field", "[core][event]") {
+  const Event base = Example();
+  Event e = base;
+  e.seq = 99;
+  e.arrival = 12345;
+  CHECK(ContentHash(e) == ContentHash(base));
+  e = base;
+  e.time += 1;
+  CHECK(ContentHash(e) != ContentHash(base));
+  e = base;
+  e.tags.push_back("x");
+  CHECK(ContentHash(e) != ContentHash(base));
+  e = base;
+  e.attrs[0].second.scalar.text = "telegram";
+  CHECK(ContentHash(e) != ContentHash(base));
+  e = base;
+  e.severity.reset();
+  CHECK(ContentHash(e) != ContentHash(base));
+}
+
+}  // namespace
+}  // namespace vigia

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: Apache-2.0
+// A RuleSet compiled for evaluation: enabled rules sorted by id, each split into
+// its variants (base + overrides, rules.md) with resolved parameters, and an
+// index from event type to the rules an event of that type can touch, so the
+// cost per event grows with the rules that can match it, not with all rules.
+// Immutable; shared between threads as shared_ptr<const CompiledRules>.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/time.h"
+#include "rules/rule.h"
+
+namespace vigia::engine {
+
+struct Variant {
+  std::string name;                         // "base", "override-1", ...
+  const rules::Where* where = nullptr;      // the override's scope; nullptr for base
+  rules::Level level = rules::Level::kInfo;
+  std::optional<DurationUs> cooldown;
+  const std::string* summary = nullptr;     // nullptr: no summary
+  DurationUs lateness = 0;                  // events older than clock − lateness are late
+  // Resolved pattern parameters (override value, else the rule's).
+  int64_t at_least = 0;
+  DurationUs within = 0, every = 0, grace = 0, window = 0, baseline = 0;
+  double ratio = 0;
+  int64_t min_count = 0;
+};
+
+struct CompiledRule {
+  const rules::Rule* rule = nullptr;
+  uint32_t index = 0;                       // position in CompiledRules::rules()
+  std::vector<Variant> variants;            // [0] is the base rule
+  bool fan_out = false;                     // `by` contains `group`
+  bool stateful = false;                    // any pattern but none
+  const rules::Condition* opening = nullptr;  // step 1 / after / of (besides `match`)
+  std::vector<const rules::Condition*> closing;  // sequence steps 2..k, or expect
+};
+
+// One rule an event of some type may touch, and in which roles.
+struct Candidate {
+  uint32_t rule = 0;
+  bool opening = false;
+  bool closing = false;
+};
+
+struct EngineDefaults {
+  DurationUs allowed_lateness = kHour;  // absence and heartbeat (engine.allowed_lateness)
+};
+
+class CompiledRules {
+ public:
+  // `set` must be the loader's output (checked). Disabled rules are left out.
+  CompiledRules(std::shared_ptr<const rules::RuleSet> set, const EngineDefaults& defaults);
+
+  const std::vector<CompiledRule>& rules() const { return rules_; }
+  const rules::RuleSet& set() const { return *set_; }
+
+  // The rules an event of `type` may touch, in rule id order. Events of type
+  // "alert" reach only rules that name `type: alert`.
+  const std::vector<Candidate>& CandidatesFor(std::string_view type) const;
+
+ private:
+  std::shared_ptr<const rules::RuleSet> set_;
+  std::vector<CompiledRule> rules_;
+  std::unordered_map<std::string, std::vector<Candidate>> by_type_;
+  std::vector<Candidate> any_type_;
+};
+
+}  // namespace vigia::engine

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: Apache-2.0
+// Engine internals shared by its .cpp files. Not included outside engine/.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/event.h"
+#include "engine/alert.h"
+#include "engine/compiled_rules.h"
+#include "engine/detail/state.h"
+
+namespace vigia::engine::detail {
+
+// Alerts of this depth are not offered to the rules again (rules.md).
+inline constexpr int kMaxAlertDepth = 4;
+
+// What state keeps of `e`; `source` is the alert an alert event stands for.
+std::shared_ptr<const Record> MakeRecord(const Event& e, const Alert* source);
+
+// The alert as an event of type `alert` (rules.md, "Alerts as events").
+Event AlertEvent(const Alert& a, TimeUs clock);
+
+// Builds the alert of rule `r`, variant `v` from `events` (oldest first).
+Alert BuildAlert(const CompiledRule& r, uint32_t v, const std::vector<std::string>& key_values,
+                 const std::vector<Entry>& events, TimeUs time, int64_t count, TimeUs fired_at);
+
+// Inserts `e` into `list`, kept in (time, order) order; returns its index.
+size_t InsertSorted(std::vector<Entry>& list, Entry e);
+
+}  // namespace vigia::engine::detail

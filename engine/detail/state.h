@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: Apache-2.0
+// Engine internals: the per-(rule, variant, key) state. Not included outside engine/.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/time.h"
+
+namespace vigia::engine::detail {
+
+// What state keeps of an event: shared by every rule that holds it.
+struct Record {
+  std::string id;
+  TimeUs time = 0;
+  std::string region;                  // empty: none
+  std::optional<std::string> subject;
+  std::vector<std::string> groups;
+  int depth = 0;                       // 0 for input events; an alert event's depth
+  std::vector<std::string> root_events;  // alert events: the input events at the root
+};
+
+struct Entry {
+  TimeUs time = 0;
+  uint64_t order = 0;
+  std::shared_ptr<const Record> rec;
+  std::string distinct;  // count with `distinct`: the value
+  const std::string* group = nullptr;  // the fanned-out copy's group, if any
+
+  bool Before(const Entry& o) const { return time != o.time ? time < o.time : order < o.order; }
+};
+
+// A fired absence/heartbeat alert that a late closing event may still retract.
+struct Retractable {
+  std::string alert_id;
+  TimeUs opened_at = 0;
+  TimeUs deadline = 0;
+};
+
+struct KeyState {
+  std::vector<std::string> key_values;   // in `by` order
+  std::optional<TimeUs> last_alert;      // cooldown
+  std::vector<Entry> entries;            // count/spike window; absence `after` events
+  std::vector<std::vector<Entry>> steps; // sequence candidates per step
+  bool open = false;                     // absence deadline open / heartbeat armed
+  TimeUs opened_at = 0;                  // absence: first `after`; heartbeat: last beat time
+  TimeUs deadline = 0;
+  std::optional<Retractable> fired;
+};
+
+struct VariantState {
+  std::unordered_map<std::string, KeyState> keys;
+};
+
+struct RuleState {
+  std::vector<VariantState> variants;
+};
+
+}  // namespace vigia::engine::detail

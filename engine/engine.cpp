@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "engine/engine.h"
+
+#include <algorithm>
+
+#include "engine/detail/engine_internal.h"
+#include "engine/detail/state.h"
+
+namespace vigia::engine {
+
+using detail::Entry;
+using detail::KeyState;
+using rules::PatternKind;
+
+Engine::Engine(std::shared_ptr<const CompiledRules> rules, AlertSink& sink)
+    : rules_(std::move(rules)), sink_(sink) {
+  for (const auto& r : rules_->rules()) {
+    auto st = std::make_unique<detail::RuleState>();
+    st->variants.resize(r.variants.size());
+    state_.push_back(std::move(st));
+  }
+  counters_.resize(rules_->rules().size());
+}
+
+Engine::~Engine() = default;
+
+void Engine::Process(const Event& event) {
+  // Deadlines before the arrival fire first. One at exactly the arrival waits
+  // until this event is evaluated: an all-clear stamped at the deadline closes it
+  // (expect holds for time(x) ≤ deadline) instead of raising a false alarm.
+  if (event.arrival > clock_) clock_ = event.arrival;
+  FireDue(/*inclusive=*/false);
+  Evaluate(event, nullptr);
+  Drain();
+  FireDue(/*inclusive=*/true);
+  // Amortised: a sweep costs O(keys), so sweep after at least as many events.
+  if (++events_since_sweep_ >= sweep_after_) Sweep();
+}
+
+void Engine::AdvanceTo(TimeUs now) {
+  if (now > clock_) clock_ = now;
+  FireDue(/*inclusive=*/true);
+}
+
+void Engine::FireDue(bool inclusive) {
+  while (!deadlines_.empty() &&
+         (deadlines_.begin()->at < clock_ || (inclusive && deadlines_.begin()->at == clock_))) {
+    Deadline d = *deadlines_.begin();
+    deadlines_.erase(deadlines_.begin());
+    FireDeadline(d);
+    Drain();
+  }
+}
+
+void Engine::Drain() {
+  while (!out_.empty()) {
+    auto item = std::move(out_.front());
+    out_.pop_front();
+    if (auto* a = std::get_if<Alert>(&item)) {
+      sink_.OnAlert(*a);
+      if (a->depth < detail::kMaxAlertDepth) Evaluate(detail::AlertEvent(*a, clock_), a);
+    } else {
+      sink_.OnRetraction(std::get<Retraction>(item));
+    }
+  }
+}
+
+void Engine::Evaluate(const Event& e, const Alert* source) {
+  const auto& candidates = rules_->CandidatesFor(e.type);
+  ++order_;
+  if (candidates.empty()) return;
+  RecordPtr rec = detail::MakeRecord(e, source);
+  const bool is_alert = source != nullptr;
+  for (const Candidate& c : candidates) {
+    const CompiledRule& r = rules_->rules()[c.rule];
+    ++counters_[r.index].evaluations;
+    const rules::Rule& rule = *r.rule;
+    if (!r.fan_out) {
+      EvaluateRule(r, EventView{&e, nullptr}, rec, is_alert, c);
+      continue;
+    }
+    // `by: [group]`: one copy per group that where.group allows.
+    for (const std::string& g : e.groups) {
+      if (rule.where.group &&
+          std::find(rule.where.group->begin(), rule.where.group->end(), g) == rule.where.group->end())
+        continue;
+      EvaluateRule(r, EventView{&e, &g}, rec, is_alert, c);
+    }
+  }
+}
+
+void Engine::EvaluateRule(const CompiledRule& r, const EventView& view, const RecordPtr& rec,
+                          bool is_alert, const Candidate& c) {
+  if (r.rule->kind == PatternKind::kSequence) return EvaluateSequence(r, view, rec, is_alert, c);
+  const rules::Rule& rule = *r.rule;
+  const Event& e = *view.event;
+  Entry entry{e.time, order_, rec, {}};
+  bool late = false;
+  auto is_late = [&](uint32_t v) {
+    return !is_alert && r.stateful && e.time < clock_ - r.variants[v].lateness;
+  };
+
+  if (c.closing && rule.kind == PatternKind::kAbsence && Matches(*r.closing.front(), view)) {
+    if (KeyOf(r, view, key_scratch_, values_scratch_)) {
+      for (uint32_t v = 0; v < r.variants.size(); ++v) {
+        if (is_late(v)) { late = true; continue; }
+        if (KeyState* ks = FindState(r, v, key_scratch_)) OnAbsenceExpect(r, v, key_scratch_, *ks, entry);
+      }
+    }
+  }
+  if (c.opening && MatchesWhere(rule.where, view) && (!rule.match || Matches(*rule.match, view)) &&
+      (!r.opening || Matches(*r.opening, view))) {
+    uint32_t v = ChooseVariant(r, view);
+    if (is_late(v)) {
+      late = true;
+    } else if (KeyOf(r, view, key_scratch_, values_scratch_)) {
+      KeyState& ks = StateFor(r, v, key_scratch_, values_scratch_);
+      switch (rule.kind) {
+        case PatternKind::kNone: OnNone(r, v, ks, std::move(entry)); break;
+        case PatternKind::kCount: OnCount(r, v, ks, view, std::move(entry)); break;
+        case PatternKind::kSpike: OnSpike(r, v, ks, std::move(entry)); break;
+        case PatternKind::kAbsence: OnAbsenceAfter(r, v, key_scratch_, ks, std::move(entry)); break;
+        case PatternKind::kHeartbeat: OnHeartbeat(r, v, key_scratch_, ks, view, std::move(entry)); break;
+        case PatternKind::kSequence: break;
+      }
+    }
+  }
+  if (late) ++counters_[r.index].late;
+}
+
+void Engine::EvaluateSequence(const CompiledRule& r, const EventView& view, const RecordPtr& rec,
+                              bool is_alert, const Candidate& c) {
+  const rules::Rule& rule = *r.rule;
+  const Event& e = *view.event;
+  const size_t k = rule.steps.size();
+  std::vector<bool> steps(k, false);
+  bool closing = false;
+  if (c.closing)
+    for (size_t j = 1; j < k; ++j) closing |= steps[j] = Matches(*r.closing[j - 1], view);
+  int64_t opening_variant = -1;
+  if (c.opening && MatchesWhere(rule.where, view) && (!rule.match || Matches(*rule.match, view)) &&
+      Matches(*r.opening, view))
+    opening_variant = ChooseVariant(r, view);
+  if (!closing && opening_variant < 0) return;
+  if (!KeyOf(r, view, key_scratch_, values_scratch_)) return;
+  bool late = false;
+  Entry entry{e.time, order_, rec, {}};
+  for (uint32_t v = 0; v < r.variants.size(); ++v) {
+    const bool opens = opening_variant == static_cast<int64_t>(v);
+    if (!closing && !opens) continue;
+    if (!is_alert && e.time < clock_ - r.variants[v].lateness) { late = true; continue; }
+    steps[0] = opens;
+    OnSequence(r, v, StateFor(r, v, key_scratch_, values_scratch_), entry, steps);
+  }
+  if (late) ++counters_[r.index].late;
+}
+
+uint32_t Engine::ChooseVariant(const CompiledRule& r, const EventView& view) const {
+  for (uint32_t v = 1; v < r.variants.size(); ++v)
+    if (MatchesWhere(*r.variants[v].where, view)) return v;
+  return 0;
+}
+
+bool Engine::KeyOf(const CompiledRule& r, const EventView& view, std::string& key,
+                   std::vector<std::string>& values) {
+  key.clear();
+  values.clear();
+  for (const rules::FieldRef& f : r.rule->by) {
+    std::optional<std::string> value = KeyValue(f, view);
+    if (!value || (f.field == rules::Field::kRegion && value->empty())) {
+      ++counters_[r.index].no_key;
+      return false;
+    }
+    if (!values.empty()) key.push_back('\x1f');
+    key += *value;
+    values.push_back(std::move(*value));
+  }
+  return true;
+}
+
+KeyState& Engine::StateFor(const CompiledRule& r, uint32_t variant, const std::string& key,
+                           const std::vector<std::string>& values) {
+  auto& keys = state_[r.index]->variants[variant].keys;
+  auto [it, inserted] = keys.try_emplace(key);
+  if (inserted) it->second.key_values = values;
+  return it->second;
+}
+
+KeyState* Engine::FindState(const CompiledRule& r, uint32_t variant, const std::string& key) {
+  auto& keys = state_[r.index]->variants[variant].keys;
+  auto it = keys.find(key);
+  return it == keys.end() ? nullptr : &it->second;
+}
+
+bool Engine::Fire(const CompiledRule& r, uint32_t v, KeyState& ks, const std::vector<Entry>& events,
+                  TimeUs time, int64_t count, std::string* alert_id) {
+  const Variant& var = r.variants[v];
+  if (var.cooldown && ks.last_alert && time < *ks.last_alert + *var.cooldown) {
+    ++counters_[r.index].suppressed;
+    return false;
+  }
+  ks.last_alert = std::max(ks.last_alert.value_or(time), time);
+  Alert a = detail::BuildAlert(r, v, ks.key_values, events, time, count, clock_);
+  if (alert_id) *alert_id = a.id;
+  ++counters_[r.index].firings;
+  out_.emplace_back(std::move(a));
+  return true;
+}
+
+void Engine::Retract(const CompiledRule& r, KeyState& ks, const Entry& by, TimeUs deadline) {
+  Retraction x;
+  x.alert_id = ks.fired->alert_id;
+  x.rule = r.rule->id;
+  x.event_id = by.rec->id;
+  x.late_by = std::max<DurationUs>(0, by.time - deadline);
+  x.at = clock_;
+  ks.fired.reset();
+  ++counters_[r.index].retractions;
+  out_.emplace_back(std::move(x));
+}
+
+size_t Engine::open_keys() const {
+  size_t n = 0;
+  for (const auto& rs : state_)
+    for (const auto& vs : rs->variants) n += vs.keys.size();
+  return n;
+}
+
+void Engine::Sweep() {
+  events_since_sweep_ = 0;
+  for (const CompiledRule& r : rules_->rules()) {
+    auto& variants = state_[r.index]->variants;
+    for (uint32_t v = 0; v < variants.size(); ++v) {
+      const Variant& var = r.variants[v];
+      auto& keys = variants[v].keys;
+      for (auto it = keys.begin(); it != keys.end();) {
+        KeyState& ks = it->second;
+        PruneKey(r, v, ks);
+        bool cooling = ks.last_alert && var.cooldown && clock_ < *ks.last_alert + *var.cooldown;
+        bool empty = ks.entries.empty() && !ks.open && !ks.fired && !cooling &&
+                     std::all_of(ks.steps.begin(), ks.steps.end(),
+                                 [](const auto& s) { return s.empty(); });
+        // A heartbeat keeps its last beat (the newest time seen) while armed or fired.
+        it = empty ? keys.erase(it) : std::next(it);
+      }
+    }
+  }
+  sweep_after_ = std::max<uint64_t>(4096, open_keys());
+}
+
+}  // namespace vigia::engine

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: Apache-2.0
+// The engine: evaluates compiled rules on events in event time, deterministically
+// (shared/spec/rules.md). A pure function of (rules, ordered events, clock
+// ticks): the same input gives the same alerts, live or offline.
+// Thread rules: single-threaded; all state is touched only by the owning thread.
+// No locks.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "core/event.h"
+#include "engine/alert.h"
+#include "engine/compiled_rules.h"
+#include "engine/matcher.h"
+
+namespace vigia::engine {
+
+namespace detail {
+struct KeyState;
+struct RuleState;
+struct Record;
+struct Entry;
+}  // namespace detail
+
+// Per-rule counters (exported as metrics by the daemon).
+struct RuleCounters {
+  uint64_t evaluations = 0;  // events that reached the rule through the index
+  uint64_t firings = 0;      // alerts raised
+  uint64_t suppressed = 0;   // firings suppressed by cooldown
+  uint64_t late = 0;         // events older than clock − lateness, not seen
+  uint64_t no_key = 0;       // events lacking a `by` field
+  uint64_t dropped = 0;      // state entries dropped by a cap
+  uint64_t ignored_hints = 0;  // attrs.next_checkin_within out of range or malformed
+  uint64_t retractions = 0;
+};
+
+class Engine {
+ public:
+  // `rules` is shared and immutable; `sink` must outlive the engine.
+  Engine(std::shared_ptr<const CompiledRules> rules, AlertSink& sink);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Advances the clock to `event.arrival`, firing the deadlines before it first,
+  // evaluates the event, then fires the deadlines at exactly the arrival (so an
+  // event stamped at a deadline can still close it). Alerts (and alert events,
+  // to depth 4) are handed to the sink before it returns.
+  // REQUIRES: event validated; not a duplicate.
+  void Process(const Event& event);
+
+  // Advances the clock to `now` if it is ahead, then fires every deadline at or
+  // before the clock, in (deadline, rule id, key) order.
+  void AdvanceTo(TimeUs now);
+
+  TimeUs clock() const { return clock_; }
+  const CompiledRules& rules() const { return *rules_; }
+  const std::vector<RuleCounters>& counters() const { return counters_; }
+  // Number of (rule, variant, key) states held.
+  size_t open_keys() const;
+
+  // Frees expired windows, candidates and empty keys now (it also happens
+  // periodically on its own).
+  void Sweep();
+
+ private:
+  using RecordPtr = std::shared_ptr<const detail::Record>;
+  struct Deadline {
+    TimeUs at;
+    uint32_t rule;  // rules are sorted by id, so index order is id order
+    std::string key;
+    uint32_t variant;
+    auto operator<=>(const Deadline&) const = default;
+  };
+
+  // `source` is the alert an alert event stands for; nullptr for input events.
+  void Evaluate(const Event& e, const Alert* source);
+  void EvaluateRule(const CompiledRule& r, const EventView& view, const RecordPtr& rec,
+                    bool is_alert, const Candidate& c);
+  void EvaluateSequence(const CompiledRule& r, const EventView& view, const RecordPtr& rec,
+                        bool is_alert, const Candidate& c);
+  void FireDue(bool inclusive);
+  void Drain();
+  uint32_t ChooseVariant(const CompiledRule& r, const EventView& v) const;
+  bool KeyOf(const CompiledRule& r, const EventView& v, std::string& key,
+             std::vector<std::string>& values);
+  detail::KeyState& StateFor(const CompiledRule& r, uint32_t variant, const std::string& key,
+                             const std::vector<std::string>& values);
+  detail::KeyState* FindState(const CompiledRule& r, uint32_t variant, const std::string& key);
+
+  // Patterns (one file each). `e` is the view, `entry` the event as state.
+  void OnNone(const CompiledRule& r, uint32_t v, detail::KeyState& ks, detail::Entry entry);
+  void OnCount(const CompiledRule& r, uint32_t v, detail::KeyState& ks, const EventView& view,
+               detail::Entry entry);
+  // `steps[j]`: the event matches step j (step 0 only for its own variant).
+  void OnSequence(const CompiledRule& r, uint32_t v, detail::KeyState& ks,
+                  const detail::Entry& entry, const std::vector<bool>& steps);
+  void OnSpike(const CompiledRule& r, uint32_t v, detail::KeyState& ks, detail::Entry entry);
+  void OnAbsenceAfter(const CompiledRule& r, uint32_t v, const std::string& key,
+                      detail::KeyState& ks, detail::Entry entry);
+  void OnAbsenceExpect(const CompiledRule& r, uint32_t v, const std::string& key,
+                       detail::KeyState& ks, const detail::Entry& entry);
+  void OnHeartbeat(const CompiledRule& r, uint32_t v, const std::string& key, detail::KeyState& ks,
+                   const EventView& view, detail::Entry entry);
+  void FireDeadline(const Deadline& d);
+
+  // Raises an alert unless cooldown suppresses it; returns whether it did.
+  // `events` are oldest first.
+  bool Fire(const CompiledRule& r, uint32_t v, detail::KeyState& ks,
+            const std::vector<detail::Entry>& events, TimeUs time, int64_t count,
+            std::string* alert_id = nullptr);
+  void Retract(const CompiledRule& r, detail::KeyState& ks, const detail::Entry& by, TimeUs deadline);
+  void PruneKey(const CompiledRule& r, uint32_t v, detail::KeyState& ks);
+
+  std::shared_ptr<const CompiledRules> rules_;
+  AlertSink& sink_;
+  TimeUs clock_ = INT64_MIN;
+  uint64_t order_ = 0;  // evaluation order: the (time, seq) tie-break
+  std::vector<std::unique_ptr<detail::RuleState>> state_;
+  std::vector<RuleCounters> counters_;
+  std::set<Deadline> deadlines_;
+  std::deque<std::variant<Alert, Retraction>> out_;
+  uint64_t events_since_sweep_ = 0;
+  uint64_t sweep_after_ = 4096;
+  // Scratch buffers reused across events (no allocation per event).
+  std::string key_scratch_;
+  std::vector<std::string> values_scratch_;
+};
+
+}  // namespace vigia::engine

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+// spike (rules.md, "Patterns and their exact semantics").
+#include <algorithm>
+
+#include "engine/detail/engine_internal.h"
+#include "engine/engine.h"
+
+namespace vigia::engine {
+
+using detail::Entry;
+using detail::KeyState;
+
+namespace {
+inline constexpr size_t kMaxSpikeEvents = 1 << 16;  // per key, oldest dropped
+inline constexpr size_t kMaxListed = 50;            // events listed in a spike alert
+}  // namespace
+
+void Engine::OnSpike(const CompiledRule& r, uint32_t v, KeyState& ks, Entry entry) {
+  const Variant& var = r.variants[v];
+  auto& list = ks.entries;
+  PruneKey(r, v, ks);
+  const TimeUs t = entry.time;
+  detail::InsertSorted(list, std::move(entry));
+  if (list.size() > kMaxSpikeEvents) {
+    list.erase(list.begin());
+    ++counters_[r.index].dropped;
+  }
+  // Index of the first entry with time > x.
+  auto after = [&](TimeUs x) {
+    return static_cast<size_t>(
+        std::upper_bound(list.begin(), list.end(), x,
+                         [](TimeUs value, const Entry& e) { return value < e.time; }) -
+        list.begin());
+  };
+  const size_t cur_begin = after(t - var.window), cur_end = after(t);
+  const size_t base_begin = after(t - var.window - var.baseline);
+  const double current = static_cast<double>(cur_end - cur_begin);
+  const double expected = static_cast<double>(cur_begin - base_begin) *
+                          static_cast<double>(var.window) / static_cast<double>(var.baseline);
+  if (current < static_cast<double>(var.min_count) || current < var.ratio * expected) return;
+  const size_t first = cur_end - std::min(cur_end - cur_begin, kMaxListed);
+  std::vector<Entry> events(list.begin() + first, list.begin() + cur_end);
+  Fire(r, v, ks, events, t, static_cast<int64_t>(cur_end - cur_begin));
+}
+
+}  // namespace vigia::engine

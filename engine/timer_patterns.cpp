@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: Apache-2.0
+// absence and heartbeat: deadlines, their firing, and retraction (rules.md).
+#include <algorithm>
+
+#include "engine/detail/engine_internal.h"
+#include "engine/engine.h"
+
+namespace vigia::engine {
+
+using detail::Entry;
+using detail::KeyState;
+
+namespace {
+inline constexpr size_t kMaxAfterEvents = 256;  // `after` events joined to one deadline
+}
+
+void Engine::OnAbsenceAfter(const CompiledRule& r, uint32_t v, const std::string& key, KeyState& ks,
+                            Entry entry) {
+  if (!ks.open) {
+    ks.open = true;
+    ks.opened_at = entry.time;
+    ks.deadline = entry.time + r.variants[v].within;
+    ks.entries.clear();
+    ks.entries.push_back(std::move(entry));
+    deadlines_.insert(Deadline{ks.deadline, r.index, key, v});
+    return;
+  }
+  // Joins the open deadline without moving it.
+  detail::InsertSorted(ks.entries, std::move(entry));
+  if (ks.entries.size() > kMaxAfterEvents) {
+    ks.entries.erase(ks.entries.begin() + 1);  // keep the opening event
+    ++counters_[r.index].dropped;
+  }
+}
+
+void Engine::OnAbsenceExpect(const CompiledRule& r, uint32_t v, const std::string& key,
+                             KeyState& ks, const Entry& entry) {
+  if (ks.open && ks.opened_at <= entry.time && entry.time <= ks.deadline) {
+    deadlines_.erase(Deadline{ks.deadline, r.index, key, v});
+    ks.open = false;
+    ks.entries.clear();
+  }
+  if (ks.fired && entry.time >= ks.fired->opened_at) Retract(r, ks, entry, ks.fired->deadline);
+}
+
+void Engine::OnHeartbeat(const CompiledRule& r, uint32_t v, const std::string& key, KeyState& ks,
+                         const EventView& view, Entry entry) {
+  const Variant& var = r.variants[v];
+  // An older, late heartbeat never moves the deadline back.
+  if (!ks.entries.empty() && entry.time < ks.entries.front().time) return;
+  if (ks.fired && entry.time >= ks.fired->opened_at) Retract(r, ks, entry, ks.fired->deadline);
+
+  DurationUs every = var.every;
+  if (const AttrValue* hint = view.event->FindAttr("next_checkin_within")) {
+    std::optional<DurationUs> d;
+    if (!hint->is_array && hint->scalar.kind == Scalar::Kind::kString)
+      d = ParseDuration(hint->scalar.text);
+    if (d && *d >= kMinute && *d <= 30 * var.every) every = *d;
+    else ++counters_[r.index].ignored_hints;
+  }
+  if (ks.open) deadlines_.erase(Deadline{ks.deadline, r.index, key, v});
+  ks.open = true;
+  ks.opened_at = entry.time;
+  ks.deadline = entry.time + every + var.grace;
+  ks.entries.assign(1, std::move(entry));
+  deadlines_.insert(Deadline{ks.deadline, r.index, key, v});
+}
+
+void Engine::FireDeadline(const Deadline& d) {
+  const CompiledRule& r = rules_->rules()[d.rule];
+  KeyState* ks = FindState(r, d.variant, d.key);
+  if (!ks || !ks->open || ks->deadline != d.at) return;
+  ks->open = false;
+  std::string id;
+  const int64_t count = static_cast<int64_t>(ks->entries.size());
+  if (Fire(r, d.variant, *ks, ks->entries, d.at, count, &id))
+    ks->fired = detail::Retractable{id, ks->opened_at, d.at};
+  // An absence's `after` events are done with; a heartbeat keeps its last beat.
+  if (r.rule->kind == rules::PatternKind::kAbsence) ks->entries.clear();
+}
+
+}  // namespace vigia::engine

@@ -1,0 +1,12 @@
+# SPDX-License-Identifier: Apache-2.0
+# cmake -DVIGIA=... -DEVENTS=... -DRULES=... -DEXPECTED=... -DOUT=... -P golden_replay.cmake
+execute_process(COMMAND ${VIGIA} replay --quiet --rules ${RULES} ${EVENTS}
+                OUTPUT_FILE ${OUT} RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "vigia replay exited ${rc}")
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files ${OUT} ${EXPECTED} RESULT_VARIABLE diff)
+if(NOT diff EQUAL 0)
+  execute_process(COMMAND diff -u ${EXPECTED} ${OUT})
+  message(FATAL_ERROR "replay output differs from ${EXPECTED}")
+endif()
