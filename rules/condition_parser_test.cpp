@@ -164,6 +164,11 @@ TEST_CASE("Condition errors point at the offending node", "[rules][loader]") {
     CHECK(result.diagnostics().at(0).path ==
           std::vector<std::string>{"rule 'r'", "match", "regoin"});
   }
+  SECTION("time is not a condition field: windows use it already") {
+    auto result = LoadText(WithMatch("      time: {gt: 3}\n"));
+    CHECK(Briefs(result.diagnostics()) ==
+          std::vector<std::string>{"r.yaml:7:7: E107 conditions on 'time' are not supported"});
+  }
   SECTION("group is not an event field") {
     auto result = LoadText(WithMatch("      group: journalist\n"));
     REQUIRE(result.diagnostics().size() == 1);

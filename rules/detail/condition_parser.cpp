@@ -102,6 +102,11 @@ class ConditionParser {
                              : SuggestHint(name, FieldCandidates());
       r_.Fail("E107", key, "unknown field '" + name + "' in a condition", hint);
     }
+    if (field->field == rules::Field::kTime) {
+      // Windows already run on event time; a condition on it would silently never hold.
+      r_.Fail("E107", key, "conditions on 'time' are not supported",
+              "patterns use event time already: bound them with within, window or lateness");
+    }
     if (!value.IsMap()) {
       Condition leaf = Leaf(Op::kIn, *field, key);
       leaf.values = Values(*field, value, at);

@@ -67,8 +67,9 @@ class RuleParser {
     has_id |= typos.count("id") > 0;
     has_level |= typos.count("level") > 0;
     has_match |= typos.count("match") > 0;
-    if (!has_id)
+    if (!has_id) {
       r_.Error("E102", node, "a rule needs an 'id'", "e.g. id: journalist-threat-cluster");
+    }
     if (!has_level) {
       r_.Error("E102", node, "a rule needs a 'level'", "one of info, watch, warning, critical");
     }
