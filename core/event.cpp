@@ -138,13 +138,65 @@ std::string CanonicalJson(const Event& e) {
   return out;
 }
 
-uint64_t ContentHash(const Event& e) {
-  uint64_t hash = 0xcbf29ce484222325ULL;  // FNV-1a 64 offset basis
-  for (char c : CanonicalJson(e)) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= 0x100000001b3ULL;  // FNV-1a 64 prime
+namespace {
+
+// Content fingerprint built field by field (no canonical text is rendered on
+// the ingest path). Each piece is tagged with its field, so the same bytes in
+// another field, or split differently across array items, hash differently.
+class ContentHasher {
+ public:
+  void Add(uint8_t tag) { h_ = Mix(h_ ^ (0x100 + tag)); }
+  void Add(uint8_t tag, std::string_view s) {
+    Add(tag);
+    h_ = Mix(h_ ^ std::hash<std::string_view>{}(s) ^ s.size());
   }
-  return hash;
+  void Add(uint8_t tag, const Scalar& v) {
+    switch (v.kind) {
+      case Scalar::Kind::kNull: Add(tag); break;
+      case Scalar::Kind::kBool: Add(tag + 1 + v.boolean); break;
+      case Scalar::Kind::kNumber: Add(tag + 3, v.text); break;  // as written, like CanonicalJson
+      case Scalar::Kind::kString: Add(tag + 4, v.text); break;
+    }
+  }
+  uint64_t value() const { return h_; }
+
+ private:
+  static uint64_t Mix(uint64_t x) {  // splitmix64's finaliser
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+  }
+  uint64_t h_ = 0x9e3779b97f4a7c15ULL;
+};
+
+}  // namespace
+
+uint64_t ContentHash(const Event& e) {
+  ContentHasher h;
+  h.Add(1, e.id);
+  h.Add(2, e.type);
+  h.Add(3, std::string_view(reinterpret_cast<const char*>(&e.time), sizeof e.time));
+  h.Add(4, e.source);
+  h.Add(5, e.region);
+  if (e.municipality) h.Add(6, *e.municipality);
+  for (const auto& g : e.groups) h.Add(7, g);
+  if (e.subject) h.Add(8, *e.subject);
+  if (e.category) h.Add(9, *e.category);
+  if (e.severity) h.Add(static_cast<uint8_t>(10 + *e.severity));
+  for (const auto& t : e.tags) h.Add(20, t);
+  for (const auto& [name, value] : e.attrs) {
+    h.Add(30, name);
+    if (!value.is_array) {
+      h.Add(40, value.scalar);
+    } else {
+      h.Add(50);
+      for (const auto& item : value.items) h.Add(60, item);
+      h.Add(51);
+    }
+  }
+  return h.value();
 }
 
 }  // namespace vigia

@@ -66,7 +66,8 @@ struct Event {
 // Used for the duplicate check and for re-emitting events (replay, export).
 std::string CanonicalJson(const Event& e);
 
-// 64-bit FNV-1a of CanonicalJson(e): the duplicate check's content fingerprint.
+// The duplicate check's content fingerprint: 64 bits over every content field
+// (not seq/arrival); events with equal CanonicalJson have equal hashes.
 uint64_t ContentHash(const Event& e);
 
 }  // namespace vigia
