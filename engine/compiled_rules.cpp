@@ -12,20 +12,38 @@ namespace {
 using rules::Condition;
 using rules::PatternKind;
 
-// The event types a condition requires, when its top level pins `type` to
-// string values; nullopt when any type may match.
+std::optional<std::set<std::string>> Intersect(std::optional<std::set<std::string>> a,
+                                               std::optional<std::set<std::string>> b);
+
+// The event types a condition can hold for, when it pins `type` (through any
+// nesting of all/any); nullopt when any type may match. Over-approximates: the
+// index only narrows which rules are evaluated, the full condition still decides.
 std::optional<std::set<std::string>> RequiredTypes(const Condition* c) {
   if (!c) return std::nullopt;
-  auto leaf = [](const Condition& l) -> std::optional<std::set<std::string>> {
-    if (l.op != Condition::Op::kIn || l.field.field != rules::Field::kType) return std::nullopt;
-    std::set<std::string> out;
-    for (const auto& v : l.values) out.insert(v.text);
-    return out;
-  };
-  if (c->op != Condition::Op::kAll) return leaf(*c);
-  for (const auto& child : c->children)
-    if (auto t = leaf(child)) return t;
-  return std::nullopt;
+  switch (c->op) {
+    case Condition::Op::kIn: {
+      if (c->field.field != rules::Field::kType) return std::nullopt;
+      std::set<std::string> out;
+      for (const auto& v : c->values) out.insert(v.text);
+      return out;
+    }
+    case Condition::Op::kAll: {
+      std::optional<std::set<std::string>> out;
+      for (const auto& child : c->children) out = Intersect(out, RequiredTypes(&child));
+      return out;
+    }
+    case Condition::Op::kAny: {
+      std::set<std::string> out;
+      for (const auto& child : c->children) {
+        auto t = RequiredTypes(&child);
+        if (!t) return std::nullopt;  // one open branch: any type
+        out.insert(t->begin(), t->end());
+      }
+      return out;
+    }
+    default:
+      return std::nullopt;
+  }
 }
 
 std::optional<std::set<std::string>> Intersect(std::optional<std::set<std::string>> a,
@@ -34,6 +52,43 @@ std::optional<std::set<std::string>> Intersect(std::optional<std::set<std::strin
   if (!b) return a;
   std::set<std::string> out;
   std::set_intersection(a->begin(), a->end(), b->begin(), b->end(), std::inserter(out, out.end()));
+  return out;
+}
+
+void AppendList(std::string& out, const char* name, const std::optional<std::vector<std::string>>& l) {
+  if (!l) return;
+  out += name;
+  out += '[';
+  for (const auto& x : *l) out += x + ',';
+  out += ']';
+}
+
+std::string WhereText(const rules::Where& w) {
+  std::string out;
+  AppendList(out, "region", w.region);
+  AppendList(out, "group", w.group);
+  AppendList(out, "source", w.source);
+  AppendList(out, "municipality", w.municipality);
+  return out;
+}
+
+void AppendCondition(std::string& out, const Condition& c) {
+  out += '(' + std::to_string(static_cast<int>(c.op)) + ' ' + c.field.name;
+  for (const auto& v : c.values) out += ' ' + std::to_string(static_cast<int>(v.kind)) + ':' + v.text;
+  out += ' ' + std::to_string(c.number) + (c.exists ? " e " : " ne ") + c.text;
+  for (const auto& ch : c.children) AppendCondition(out, ch);
+  out += ')';
+}
+
+std::string BaseSignature(const rules::Rule& r) {
+  std::string out = std::string(rules::ToString(r.kind)) + "|by:";
+  for (const auto& f : r.by) out += f.name + ',';
+  if (r.distinct) out += "|distinct:" + r.distinct->name;
+  out += "|where:" + WhereText(r.where) + "|match:";
+  if (r.match) AppendCondition(out, *r.match);
+  for (const auto* c : {&r.after, &r.expect, &r.of})
+    if (*c) AppendCondition(out += '|', **c);
+  for (const auto& step : r.steps) AppendCondition(out += "|step", step);
   return out;
 }
 
@@ -62,8 +117,9 @@ Variant MakeVariant(const rules::Rule& r, const rules::Override* o, size_t k,
     v.lateness = *r.lateness;
   } else {
     switch (r.kind) {
-      case PatternKind::kCount: case PatternKind::kSequence: v.lateness = v.within; break;
-      case PatternKind::kSpike: v.lateness = v.window; break;
+      // Defaults follow the window, capped at 30d like an explicit lateness.
+      case PatternKind::kCount: case PatternKind::kSequence: v.lateness = std::min(v.within, 30 * kDay); break;
+      case PatternKind::kSpike: v.lateness = std::min(v.window, 30 * kDay); break;
       default: v.lateness = defaults.allowed_lateness; break;
     }
   }
@@ -101,6 +157,16 @@ CompiledRules::CompiledRules(std::shared_ptr<const rules::RuleSet> set,
     c.variants.push_back(MakeVariant(*r, nullptr, 0, defaults));
     for (size_t k = 0; k < r->overrides.size(); ++k)
       c.variants.push_back(MakeVariant(*r, &r->overrides[k], k + 1, defaults));
+    // A variant's scope is its own where and every earlier override's (it takes
+    // what they do not), so the signature carries all of them.
+    const std::string base = BaseSignature(*r);
+    std::string scopes;
+    for (size_t k = 0; k < r->overrides.size(); ++k) scopes += "|o:" + WhereText(r->overrides[k].where);
+    for (size_t v = 0; v < c.variants.size(); ++v) {
+      std::string earlier;
+      for (size_t k = 0; k < v && k < r->overrides.size(); ++k) earlier += "|o:" + WhereText(r->overrides[k].where);
+      c.state_signatures.push_back(base + (v == 0 ? scopes : earlier) + "|v" + std::to_string(v));
+    }
     c.fan_out = std::any_of(r->by.begin(), r->by.end(),
                             [](const rules::FieldRef& f) { return f.field == rules::Field::kGroups; });
     c.stateful = r->kind != PatternKind::kNone;

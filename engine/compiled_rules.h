@@ -38,6 +38,10 @@ struct CompiledRule {
   std::vector<Variant> variants;            // [0] is the base rule
   bool fan_out = false;                     // `by` contains `group`
   bool stateful = false;                    // any pattern but none
+  // Per variant: what its state depends on (pattern kind, by, distinct, where,
+  // match, steps, the variant's scope). A reload keeps a (rule id, variant)'s
+  // state when this is unchanged (daemon.md, "Signals and lifecycle").
+  std::vector<std::string> state_signatures;
   const rules::Condition* opening = nullptr;  // step 1 / after / of (besides `match`)
   std::vector<const rules::Condition*> closing;  // sequence steps 2..k, or expect
 };

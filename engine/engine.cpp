@@ -150,7 +150,8 @@ void Engine::EvaluateSequence(const CompiledRule& r, const EventView& view, cons
     if (!closing && !opens) continue;
     if (!is_alert && e.time < clock_ - r.variants[v].lateness) { late = true; continue; }
     steps[0] = opens;
-    OnSequence(r, v, StateFor(r, v, key_scratch_, values_scratch_), entry, steps);
+    // At most one firing per event and key, across the variants too.
+    if (OnSequence(r, v, StateFor(r, v, key_scratch_, values_scratch_), entry, steps)) break;
   }
   if (late) ++counters_[r.index].late;
 }
@@ -171,7 +172,9 @@ bool Engine::KeyOf(const CompiledRule& r, const EventView& view, std::string& ke
       ++counters_[r.index].no_key;
       return false;
     }
-    if (!values.empty()) key.push_back('\x1f');
+    // Length-prefixed, so no value can make two keys collide.
+    key += std::to_string(value->size());
+    key.push_back(':');
     key += *value;
     values.push_back(std::move(*value));
   }
@@ -194,8 +197,7 @@ KeyState* Engine::FindState(const CompiledRule& r, uint32_t variant, const std::
 
 bool Engine::Fire(const CompiledRule& r, uint32_t v, KeyState& ks, const std::vector<Entry>& events,
                   TimeUs time, int64_t count, std::string* alert_id) {
-  const Variant& var = r.variants[v];
-  if (var.cooldown && ks.last_alert && time < *ks.last_alert + *var.cooldown) {
+  if (Cooling(r, v, ks, time)) {
     ++counters_[r.index].suppressed;
     return false;
   }
@@ -207,16 +209,67 @@ bool Engine::Fire(const CompiledRule& r, uint32_t v, KeyState& ks, const std::ve
   return true;
 }
 
-void Engine::Retract(const CompiledRule& r, KeyState& ks, const Entry& by, TimeUs deadline) {
-  Retraction x;
-  x.alert_id = ks.fired->alert_id;
-  x.rule = r.rule->id;
-  x.event_id = by.rec->id;
-  x.late_by = std::max<DurationUs>(0, by.time - deadline);
-  x.at = clock_;
-  ks.fired.reset();
-  ++counters_[r.index].retractions;
-  out_.emplace_back(std::move(x));
+void Engine::RetractAnswered(const CompiledRule& r, KeyState& ks, const Entry& by) {
+  std::erase_if(ks.fired, [&](const detail::Retractable& f) {
+    if (by.time < f.opened_at) return false;
+    Retraction x;
+    x.alert_id = f.alert_id;
+    x.rule = r.rule->id;
+    x.event_id = by.rec->id;
+    x.late_by = std::max<DurationUs>(0, by.time - f.deadline);
+    x.at = clock_;
+    ++counters_[r.index].retractions;
+    out_.emplace_back(std::move(x));
+    return true;
+  });
+}
+
+void Engine::SwapRules(std::shared_ptr<const CompiledRules> rules) {
+  std::unordered_map<std::string, uint32_t> old_index;
+  for (const CompiledRule& r : rules_->rules()) old_index.emplace(r.rule->id, r.index);
+  std::vector<std::unique_ptr<detail::RuleState>> state;
+  std::vector<RuleCounters> counters(rules->rules().size());
+  std::set<Deadline> deadlines;
+  for (const CompiledRule& r : rules->rules()) {
+    auto st = std::make_unique<detail::RuleState>();
+    st->variants.resize(r.variants.size());
+    auto it = old_index.find(r.rule->id);
+    if (it != old_index.end()) {
+      const CompiledRule& old = rules_->rules()[it->second];
+      counters[r.index] = counters_[old.index];
+      for (uint32_t v = 0; v < r.variants.size() && v < old.variants.size(); ++v) {
+        if (r.state_signatures[v] != old.state_signatures[v]) continue;
+        st->variants[v] = std::move(state_[old.index]->variants[v]);
+        for (const auto& [key, ks] : st->variants[v].keys)
+          if (ks.open) deadlines.insert(MakeDeadline(ks.deadline, r, key, ks, v));
+      }
+    }
+    state.push_back(std::move(st));
+  }
+  rules_ = std::move(rules);
+  state_ = std::move(state);
+  counters_ = std::move(counters);
+  deadlines_ = std::move(deadlines);
+}
+
+bool Engine::Cooling(const CompiledRule& r, uint32_t v, const KeyState& ks, TimeUs time) const {
+  const Variant& var = r.variants[v];
+  if (!var.cooldown || !ks.last_alert) return false;
+  // Within the cooldown on either side of the last alert: a late firing next to
+  // an alert already raised is the same situation; one far from it is not.
+  const DurationUs distance = time > *ks.last_alert ? time - *ks.last_alert : *ks.last_alert - time;
+  if (distance >= *var.cooldown) return false;
+  // Past this horizon no event the rule can still see is that close to the last
+  // alert; the sweep frees the key then. Deciding by the clock (not by whether a
+  // sweep ran) keeps the output independent of unrelated traffic.
+  return clock_ < *ks.last_alert + *var.cooldown + detail::CooldownHorizon(r, var);
+}
+
+Engine::Deadline Engine::MakeDeadline(TimeUs at, const CompiledRule& r, const std::string& key,
+                                      const KeyState& ks, uint32_t variant) {
+  std::string text;
+  for (const auto& v : ks.key_values) (text += v).push_back('\x1f');
+  return Deadline{at, r.index, std::move(text), key, variant};
 }
 
 size_t Engine::open_keys() const {
@@ -236,8 +289,9 @@ void Engine::Sweep() {
       for (auto it = keys.begin(); it != keys.end();) {
         KeyState& ks = it->second;
         PruneKey(r, v, ks);
-        bool cooling = ks.last_alert && var.cooldown && clock_ < *ks.last_alert + *var.cooldown;
-        bool empty = ks.entries.empty() && !ks.open && !ks.fired && !cooling &&
+        bool cooling = ks.last_alert && var.cooldown &&
+                       clock_ < *ks.last_alert + *var.cooldown + detail::CooldownHorizon(r, var);
+        bool empty = ks.entries.empty() && !ks.open && ks.fired.empty() && !cooling &&
                      std::all_of(ks.steps.begin(), ks.steps.end(),
                                  [](const auto& s) { return s.empty(); });
         // A heartbeat keeps its last beat (the newest time seen) while armed or fired.

@@ -39,6 +39,7 @@ struct RuleCounters {
   uint64_t dropped = 0;      // state entries dropped by a cap
   uint64_t ignored_hints = 0;  // attrs.next_checkin_within out of range or malformed
   uint64_t retractions = 0;
+  uint64_t search_exhausted = 0;  // sequence searches cut short (hostile input)
 };
 
 class Engine {
@@ -60,6 +61,11 @@ class Engine {
   // before the clock, in (deadline, rule id, key) order.
   void AdvanceTo(TimeUs now);
 
+  // Replaces the rules between two events. The state (and counters) of every
+  // (rule id, variant) whose state signature is unchanged carries over, with its
+  // open deadlines; other rules start empty from the next event.
+  void SwapRules(std::shared_ptr<const CompiledRules> rules);
+
   TimeUs clock() const { return clock_; }
   const CompiledRules& rules() const { return *rules_; }
   const std::vector<RuleCounters>& counters() const { return counters_; }
@@ -74,11 +80,14 @@ class Engine {
   using RecordPtr = std::shared_ptr<const detail::Record>;
   struct Deadline {
     TimeUs at;
-    uint32_t rule;  // rules are sorted by id, so index order is id order
-    std::string key;
+    uint32_t rule;         // rules are sorted by id, so index order is id order
+    std::string key_text;  // the key's values joined, for the (deadline, rule id, key) order
+    std::string key;       // the state's key
     uint32_t variant;
     auto operator<=>(const Deadline&) const = default;
   };
+  static Deadline MakeDeadline(TimeUs at, const CompiledRule& r, const std::string& key,
+                               const detail::KeyState& ks, uint32_t variant);
 
   // `source` is the alert an alert event stands for; nullptr for input events.
   void Evaluate(const Event& e, const Alert* source);
@@ -100,7 +109,8 @@ class Engine {
   void OnCount(const CompiledRule& r, uint32_t v, detail::KeyState& ks, const EventView& view,
                detail::Entry entry);
   // `steps[j]`: the event matches step j (step 0 only for its own variant).
-  void OnSequence(const CompiledRule& r, uint32_t v, detail::KeyState& ks,
+  // Returns whether it fired.
+  bool OnSequence(const CompiledRule& r, uint32_t v, detail::KeyState& ks,
                   const detail::Entry& entry, const std::vector<bool>& steps);
   void OnSpike(const CompiledRule& r, uint32_t v, detail::KeyState& ks, detail::Entry entry);
   void OnAbsenceAfter(const CompiledRule& r, uint32_t v, const std::string& key,
@@ -116,7 +126,10 @@ class Engine {
   bool Fire(const CompiledRule& r, uint32_t v, detail::KeyState& ks,
             const std::vector<detail::Entry>& events, TimeUs time, int64_t count,
             std::string* alert_id = nullptr);
-  void Retract(const CompiledRule& r, detail::KeyState& ks, const detail::Entry& by, TimeUs deadline);
+  // Resolves every fired alert of the key that `by` (time ≥ its opened_at) answers.
+  void RetractAnswered(const CompiledRule& r, detail::KeyState& ks, const detail::Entry& by);
+  // Whether a firing at `time` is within the cooldown of the key's last alert.
+  bool Cooling(const CompiledRule& r, uint32_t v, const detail::KeyState& ks, TimeUs time) const;
   void PruneKey(const CompiledRule& r, uint32_t v, detail::KeyState& ks);
 
   std::shared_ptr<const CompiledRules> rules_;

@@ -39,7 +39,10 @@ bool ForEachValue(const rules::FieldRef& f, const EventView& v, Fn&& fn) {
     case Field::kId: fn(Str(e.id)); return true;
     case Field::kType: fn(Str(e.type)); return true;
     case Field::kSource: fn(Str(e.source)); return true;
-    case Field::kRegion: fn(Str(e.region)); return true;
+    case Field::kRegion:  // empty on alert events whose events span regions
+      if (e.region.empty()) return false;
+      fn(Str(e.region));
+      return true;
     case Field::kTime: return true;  // present, but neither a string nor a number
     case Field::kMunicipality: return opt(e.municipality);
     case Field::kSubject: return opt(e.subject);

@@ -10,11 +10,16 @@ OfflineRunner::OfflineRunner(std::shared_ptr<const CompiledRules> rules, AlertSi
     : engine_(std::move(rules), sink), dedup_(dedup_window) {}
 
 DedupIndex::Verdict OfflineRunner::Push(Event event) {
-  newest_ = std::max(newest_.value_or(event.time), event.time);
-  event.seq = ++seq_;
-  event.arrival = *newest_;
-  const auto verdict = dedup_.Check(event, event.arrival);
-  if (verdict == DedupIndex::Verdict::kNew) engine_.Process(event);
+  // A rejected event (duplicate_conflict) is not journaled: it must not move the clock.
+  const TimeUs arrival = std::max(newest_.value_or(event.time), event.time);
+  const auto verdict = dedup_.Check(event, arrival);
+  if (verdict == DedupIndex::Verdict::kConflict) return verdict;
+  newest_ = arrival;
+  if (verdict == DedupIndex::Verdict::kNew) {
+    event.seq = ++seq_;
+    event.arrival = arrival;
+    engine_.Process(event);
+  }
   return verdict;
 }
 

@@ -15,25 +15,36 @@ namespace {
 inline constexpr size_t kMaxCandidatesPerStep = 32;
 inline constexpr size_t kMaxSearchSteps = 1 << 16;  // bounds the search on hostile input
 
-// Finds the earliest match (by x1, then x2, ...) that includes the event with
-// `order`: x1..xk from steps 1..k, times non-decreasing, within `within` of x1,
-// no event twice.
+// Finds the earliest match (by x1, then x2, ...) that includes the new event
+// `e`: x1..xk from steps 1..k, times non-decreasing, within `within` of x1, no
+// event twice.
 class MatchSearch {
  public:
-  MatchSearch(const std::vector<std::vector<Entry>>& steps, DurationUs within, uint64_t order)
-      : steps_(steps), within_(within), order_(order), chosen_(steps.size()) {}
+  MatchSearch(const std::vector<std::vector<Entry>>& steps, DurationUs within, const Entry& e)
+      : steps_(steps), within_(within), e_(e), chosen_(steps.size()), latest_after_(steps.size()) {
+    // latest_after_[j]: the latest time any later step can still take; a step
+    // chosen after it leaves no room for the rest (times are non-decreasing).
+    TimeUs latest = INT64_MAX;
+    for (size_t j = steps.size(); j-- > 0;) {
+      latest_after_[j] = latest;
+      latest = std::min(latest, steps[j].empty() ? INT64_MIN : steps[j].back().time);
+    }
+  }
 
-  bool Run() { return Visit(0); }
+  bool Run() { return Visit(0, false); }
+  bool exhausted() const { return work_ > kMaxSearchSteps; }
   const std::vector<const Entry*>& chosen() const { return chosen_; }
 
  private:
-  bool Visit(size_t j) {
-    if (j == steps_.size()) {
-      return std::any_of(chosen_.begin(), chosen_.end(),
-                         [&](const Entry* e) { return e->order == order_; });
-    }
+  bool Visit(size_t j, bool has_e) {
+    if (j == steps_.size()) return has_e;
     for (const Entry& x : steps_[j]) {
       if (++work_ > kMaxSearchSteps) return false;
+      // e must fit in the match: x1 no earlier than e − within, and once a step
+      // is later than e, e can no longer come (times are non-decreasing).
+      if (j == 0 && x.time < e_.time - within_) continue;
+      if (!has_e && x.time > e_.time) break;
+      if (x.time > latest_after_[j]) break;
       if (j > 0) {
         if (x.time < chosen_[j - 1]->time) continue;
         if (x.time > chosen_[0]->time + within_) break;  // sorted by time: no later one fits
@@ -42,21 +53,22 @@ class MatchSearch {
           continue;
       }
       chosen_[j] = &x;
-      if (Visit(j + 1)) return true;
+      if (Visit(j + 1, has_e || x.order == e_.order)) return true;
     }
     return false;
   }
 
   const std::vector<std::vector<Entry>>& steps_;
   DurationUs within_;
-  uint64_t order_;
+  const Entry& e_;
   std::vector<const Entry*> chosen_;
+  std::vector<TimeUs> latest_after_;
   size_t work_ = 0;
 };
 
 }  // namespace
 
-void Engine::OnSequence(const CompiledRule& r, uint32_t v, KeyState& ks, const Entry& entry,
+bool Engine::OnSequence(const CompiledRule& r, uint32_t v, KeyState& ks, const Entry& entry,
                         const std::vector<bool>& steps) {
   const Variant& var = r.variants[v];
   ks.steps.resize(steps.size());
@@ -71,16 +83,20 @@ void Engine::OnSequence(const CompiledRule& r, uint32_t v, KeyState& ks, const E
     }
   }
 
-  MatchSearch search(ks.steps, var.within, entry.order);
-  if (!search.Run()) return;
+  MatchSearch search(ks.steps, var.within, entry);
+  if (!search.Run()) {
+    if (search.exhausted()) ++counters_[r.index].search_exhausted;
+    return false;
+  }
   std::vector<Entry> run;
   for (const Entry* e : search.chosen()) run.push_back(*e);
-  if (!Fire(r, v, ks, run, run.back().time, static_cast<int64_t>(run.size()))) return;
+  if (!Fire(r, v, ks, run, run.back().time, static_cast<int64_t>(run.size()))) return false;
   // Consumed: gone from every step's candidates.
   for (auto& list : ks.steps)
     std::erase_if(list, [&](const Entry& x) {
       return std::any_of(run.begin(), run.end(), [&](const Entry& c) { return c.order == x.order; });
     });
+  return true;
 }
 
 }  // namespace vigia::engine

@@ -34,10 +34,12 @@ void Engine::OnSpike(const CompiledRule& r, uint32_t v, KeyState& ks, Entry entr
   };
   const size_t cur_begin = after(t - var.window), cur_end = after(t);
   const size_t base_begin = after(t - var.window - var.baseline);
-  const double current = static_cast<double>(cur_end - cur_begin);
-  const double expected = static_cast<double>(cur_begin - base_begin) *
-                          static_cast<double>(var.window) / static_cast<double>(var.baseline);
-  if (current < static_cast<double>(var.min_count) || current < var.ratio * expected) return;
+  const int64_t current = static_cast<int64_t>(cur_end - cur_begin);
+  const int64_t base = static_cast<int64_t>(cur_begin - base_begin);
+  // current ≥ ratio × base × W / B, without the division (exact on the boundary).
+  const long double lhs = static_cast<long double>(current) * var.baseline;
+  const long double rhs = static_cast<long double>(var.ratio) * base * var.window;
+  if (current < var.min_count || lhs < rhs) return;
   const size_t first = cur_end - std::min(cur_end - cur_begin, kMaxListed);
   std::vector<Entry> events(list.begin() + first, list.begin() + cur_end);
   Fire(r, v, ks, events, t, static_cast<int64_t>(cur_end - cur_begin));

@@ -27,13 +27,20 @@ inline std::string Ev(const std::string& id, const std::string& time, const std:
 class Harness : public AlertSink {
  public:
   explicit Harness(const std::string& yaml) {
+    rules_ = Compile(yaml);
+    runner_ = std::make_unique<OfflineRunner>(rules_, *this);
+  }
+
+  static std::shared_ptr<const CompiledRules> Compile(const std::string& yaml) {
     auto loaded = rules::LoadRuleTexts({{"test.yaml", yaml}});
     INFO(RenderText(loaded.diagnostics()));
     REQUIRE(loaded.ok());
     auto set = std::make_shared<const rules::RuleSet>(std::move(loaded).value());
-    rules_ = std::make_shared<const CompiledRules>(set, EngineDefaults{});
-    runner_ = std::make_unique<OfflineRunner>(rules_, *this);
+    return std::make_shared<const CompiledRules>(set, EngineDefaults{});
   }
+
+  // Reloads: swaps in new rules between two events.
+  void Swap(const std::string& yaml) { engine().SwapRules(Compile(yaml)); }
 
   // Decodes and pushes one event (REQUIRE: valid).
   DedupIndex::Verdict Push(const std::string& json) {

@@ -22,7 +22,7 @@ void Engine::OnAbsenceAfter(const CompiledRule& r, uint32_t v, const std::string
     ks.deadline = entry.time + r.variants[v].within;
     ks.entries.clear();
     ks.entries.push_back(std::move(entry));
-    deadlines_.insert(Deadline{ks.deadline, r.index, key, v});
+    deadlines_.insert(MakeDeadline(ks.deadline, r, key, ks, v));
     return;
   }
   // Joins the open deadline without moving it.
@@ -36,11 +36,11 @@ void Engine::OnAbsenceAfter(const CompiledRule& r, uint32_t v, const std::string
 void Engine::OnAbsenceExpect(const CompiledRule& r, uint32_t v, const std::string& key,
                              KeyState& ks, const Entry& entry) {
   if (ks.open && ks.opened_at <= entry.time && entry.time <= ks.deadline) {
-    deadlines_.erase(Deadline{ks.deadline, r.index, key, v});
+    deadlines_.erase(MakeDeadline(ks.deadline, r, key, ks, v));
     ks.open = false;
     ks.entries.clear();
   }
-  if (ks.fired && entry.time >= ks.fired->opened_at) Retract(r, ks, entry, ks.fired->deadline);
+  RetractAnswered(r, ks, entry);
 }
 
 void Engine::OnHeartbeat(const CompiledRule& r, uint32_t v, const std::string& key, KeyState& ks,
@@ -48,7 +48,7 @@ void Engine::OnHeartbeat(const CompiledRule& r, uint32_t v, const std::string& k
   const Variant& var = r.variants[v];
   // An older, late heartbeat never moves the deadline back.
   if (!ks.entries.empty() && entry.time < ks.entries.front().time) return;
-  if (ks.fired && entry.time >= ks.fired->opened_at) Retract(r, ks, entry, ks.fired->deadline);
+  RetractAnswered(r, ks, entry);
 
   DurationUs every = var.every;
   if (const AttrValue* hint = view.event->FindAttr("next_checkin_within")) {
@@ -58,12 +58,12 @@ void Engine::OnHeartbeat(const CompiledRule& r, uint32_t v, const std::string& k
     if (d && *d >= kMinute && *d <= 30 * var.every) every = *d;
     else ++counters_[r.index].ignored_hints;
   }
-  if (ks.open) deadlines_.erase(Deadline{ks.deadline, r.index, key, v});
+  if (ks.open) deadlines_.erase(MakeDeadline(ks.deadline, r, key, ks, v));
   ks.open = true;
   ks.opened_at = entry.time;
   ks.deadline = entry.time + every + var.grace;
   ks.entries.assign(1, std::move(entry));
-  deadlines_.insert(Deadline{ks.deadline, r.index, key, v});
+  deadlines_.insert(MakeDeadline(ks.deadline, r, key, ks, v));
 }
 
 void Engine::FireDeadline(const Deadline& d) {
@@ -73,8 +73,10 @@ void Engine::FireDeadline(const Deadline& d) {
   ks->open = false;
   std::string id;
   const int64_t count = static_cast<int64_t>(ks->entries.size());
-  if (Fire(r, d.variant, *ks, ks->entries, d.at, count, &id))
-    ks->fired = detail::Retractable{id, ks->opened_at, d.at};
+  if (Fire(r, d.variant, *ks, ks->entries, d.at, count, &id)) {
+    ks->fired.push_back(detail::Retractable{id, ks->opened_at, d.at});
+    if (ks->fired.size() > detail::kMaxRetractable) ks->fired.erase(ks->fired.begin());
+  }
   // An absence's `after` events are done with; a heartbeat keeps its last beat.
   if (r.rule->kind == rules::PatternKind::kAbsence) ks->entries.clear();
 }

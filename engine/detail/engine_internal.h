@@ -26,6 +26,12 @@ Event AlertEvent(const Alert& a, TimeUs clock);
 Alert BuildAlert(const CompiledRule& r, uint32_t v, const std::vector<std::string>& key_values,
                  const std::vector<Entry>& events, TimeUs time, int64_t count, TimeUs fired_at);
 
+// How long after a cooldown ends its last alert still matters: the rule's
+// lateness, or 30 days for stateless rules (they see events of any age).
+inline DurationUs CooldownHorizon(const CompiledRule& r, const Variant& v) {
+  return r.stateful ? v.lateness : 30 * kDay;
+}
+
 // Inserts `e` into `list`, kept in (time, order) order; returns its index.
 size_t InsertSorted(std::vector<Entry>& list, Entry e);
 

@@ -35,6 +35,7 @@ struct Entry {
 };
 
 // A fired absence/heartbeat alert that a late closing event may still retract.
+inline constexpr size_t kMaxRetractable = 16;  // per key; the oldest is forgotten
 struct Retractable {
   std::string alert_id;
   TimeUs opened_at = 0;
@@ -49,7 +50,7 @@ struct KeyState {
   bool open = false;                     // absence deadline open / heartbeat armed
   TimeUs opened_at = 0;                  // absence: first `after`; heartbeat: last beat time
   TimeUs deadline = 0;
-  std::optional<Retractable> fired;
+  std::vector<Retractable> fired;        // oldest first, at most kMaxRetractable
 };
 
 struct VariantState {

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "connectors/ingest_channel.h"
+
+#include <zmq_addon.hpp>
+
+#include "connectors/bus.h"
+
+namespace vigia::connectors {
+
+IngestChannel::IngestChannel(zmq::context_t& context) : socket_(context, zmq::socket_type::dealer) {
+  socket_.set(zmq::sockopt::sndhwm, kIngestHighWaterMark);
+  socket_.set(zmq::sockopt::rcvhwm, 0);  // replies are bounded by what we sent
+  socket_.set(zmq::sockopt::linger, 0);
+  socket_.connect(kIngestEndpoint);
+}
+
+bool IngestChannel::Submit(std::unique_ptr<Event> event, uint64_t token) {
+  zmq::message_t payload = EventFrame(std::move(event));
+  try {
+    if (!socket_.send(zmq::buffer("E", 1), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+      TakeEvent(payload);  // frees it
+      return false;
+    }
+    // Once the first frame is queued, the rest of the message always is.
+    socket_.send(U64Frame(token), zmq::send_flags::sndmore);
+    socket_.send(payload, zmq::send_flags::none);
+    return true;
+  } catch (const zmq::error_t&) {
+    TakeEvent(payload);
+    return false;
+  }
+}
+
+void IngestChannel::DeadLetter(std::string_view raw, const EventError& error) {
+  const std::string reply = RenderError(error);
+  const size_t n = std::min(raw.size(), kDeadLetterMax);
+  try {
+    if (!socket_.send(zmq::buffer("D", 1), zmq::send_flags::sndmore | zmq::send_flags::dontwait))
+      return;  // the core is overloaded: the sender got its reply; the letter is counted there
+    socket_.send(U64Frame(0), zmq::send_flags::sndmore);
+    socket_.send(zmq::buffer(raw.data(), n), zmq::send_flags::sndmore);
+    socket_.send(zmq::buffer(reply), zmq::send_flags::none);
+  } catch (const zmq::error_t&) {
+  }
+}
+
+std::optional<IngestChannel::Reply> IngestChannel::TryReceive() {
+  std::vector<zmq::message_t> frames;
+  auto got = zmq::recv_multipart(socket_, std::back_inserter(frames), zmq::recv_flags::dontwait);
+  if (!got || frames.size() != 2) return std::nullopt;
+  return Reply{FrameU64(frames[0]), frames[1].to_string()};
+}
+
+}  // namespace vigia::connectors

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+// One connector's end of the bus to the core (connectors/bus.h). Owned and used
+// by the connector's thread only.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <zmq.hpp>
+
+#include "core/event.h"
+#include "core/event_decoder.h"
+
+namespace vigia::connectors {
+
+class IngestChannel {
+ public:
+  // `context` must outlive the channel.
+  explicit IngestChannel(zmq::context_t& context);
+  IngestChannel(const IngestChannel&) = delete;
+  IngestChannel& operator=(const IngestChannel&) = delete;
+
+  // Hands a valid event to the core. `token` != 0 asks for a reply carrying it.
+  // False when the core's queue is full: the caller answers `overloaded`.
+  bool Submit(std::unique_ptr<Event> event, uint64_t token);
+
+  // Records a rejected message (dead letter) with its error reply.
+  void DeadLetter(std::string_view raw, const EventError& error);
+
+  // The socket to poll (ZMQ_POLLIN) for replies.
+  zmq::socket_t& socket() { return socket_; }
+
+  struct Reply {
+    uint64_t token;
+    std::string json;
+  };
+  // A reply from the core, if one is waiting.
+  std::optional<Reply> TryReceive();
+
+ private:
+  zmq::socket_t socket_;
+};
+
+}  // namespace vigia::connectors

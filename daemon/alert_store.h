@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+// The alerts the daemon has raised, with their status and history
+// (notifier.md, "The alert"): firing → acknowledged → resolved, or firing →
+// resolved; a resolved alert never reopens; an alert id is raised once.
+// In memory for now (bounded; the SQLite store replaces it, issue #4).
+// Thread rules: owned and used by the core thread only.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/alert.h"
+
+namespace vigia::daemon {
+
+struct HistoryEntry {
+  TimeUs at = 0;
+  std::string change;  // fired, acknowledged, resolved
+  std::string by;      // operator, or "vigia" for retractions
+  std::string note;
+};
+
+struct StoredAlert {
+  engine::Alert alert;  // alert.status is the current status
+  std::vector<HistoryEntry> history;
+  std::optional<engine::Retraction> resolution;
+};
+
+struct AlertFilter {
+  std::optional<std::string> status, region, group, level;
+  std::optional<TimeUs> since;  // fired_at ≥ since
+  size_t limit = 100;
+};
+
+class AlertStore {
+ public:
+  explicit AlertStore(size_t capacity = 100000) : capacity_(capacity) {}
+
+  // Records a new alert; false when its id was already raised.
+  bool Add(const engine::Alert& alert);
+  // Status changes; nullptr when the id is unknown or the change is not allowed
+  // (e.g. acknowledging a resolved alert). `error` says why.
+  const StoredAlert* Acknowledge(const std::string& id, TimeUs at, const std::string& by,
+                                 const std::string& note, std::string* error);
+  const StoredAlert* Resolve(const std::string& id, TimeUs at, const std::string& by,
+                             const std::string& note, std::string* error);
+  const StoredAlert* Retract(const engine::Retraction& x);
+
+  const StoredAlert* Find(const std::string& id) const;
+  // Newest first.
+  std::vector<const StoredAlert*> List(const AlertFilter& filter) const;
+  size_t CountByStatus(const std::string& status) const;
+  size_t size() const { return by_id_.size(); }
+
+ private:
+  size_t capacity_;
+  std::unordered_map<std::string, StoredAlert> by_id_;
+  std::deque<std::string> order_;  // oldest first
+};
+
+// The stored alert as JSON: the alert (notifier.md) plus "history" and, once
+// retracted, "resolution".
+std::string StoredAlertJson(const StoredAlert& a, bool with_history);
+
+}  // namespace vigia::daemon

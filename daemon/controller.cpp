@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "daemon/controller.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+#include <zmq.hpp>
+
+#include "connectors/zmq_connector.h"
+#include "daemon/core.h"
+#include "daemon/log_events.h"
+#include "daemon/rule_loading.h"
+
+namespace vigia::daemon {
+
+struct Controller::Impl {
+  config::Config config;
+  zmq::context_t context{1};
+  std::shared_ptr<const Catalogs> catalogs;
+  std::unique_ptr<Core> core;
+  std::vector<std::unique_ptr<connectors::Connector>> connectors;
+  connectors::ZmqStats zmq_stats;
+  std::atomic<bool> stop_connectors{false}, stop_core{false};
+  std::vector<std::thread> connector_threads;
+  std::thread core_thread;
+  std::mutex reload_mu;  // SIGHUP and the HTTP reload may race
+
+  int Start();
+  std::string Reload(const char* via);
+  void Stop();
+};
+
+Controller::Controller(ControllerOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->config = std::move(options.config);
+}
+
+Controller::~Controller() = default;
+
+int Controller::Run() {
+  // Signals are taken by this thread only (sigwait); the others inherit the mask.
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&set, s);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  if (int rc = impl_->Start(); rc != 0) {
+    impl_->Stop();
+    return rc;
+  }
+  spdlog::info("{} node={}", log::kReady, impl_->config.node);
+  for (;;) {
+    int signo = 0;
+    if (sigwait(&set, &signo) != 0) continue;
+    if (signo == SIGHUP) {
+      impl_->Reload("sighup");
+      continue;
+    }
+    spdlog::info("{} signal={}", log::kStopping, strsignal(signo));
+    break;
+  }
+  impl_->Stop();
+  spdlog::info("{}", log::kStopped);
+  return 0;
+}
+
+int Controller::Impl::Start() {
+  spdlog::info("{} config={}", log::kStarting, config.file.string());
+  CatalogPaths paths{config.catalogs.regions, config.catalogs.groups, config.catalogs.taxonomy};
+  auto loaded_catalogs = LoadCatalogs(paths);
+  if (!loaded_catalogs.ok()) {
+    spdlog::error("{} reason=catalogs\n{}", log::kStartFailed, RenderText(loaded_catalogs.diagnostics()));
+    return 2;
+  }
+  catalogs = std::make_shared<const Catalogs>(std::move(loaded_catalogs).value());
+  LoadedRules rules = LoadConfiguredRules(config, *catalogs);
+  if (!rules.rules) {
+    spdlog::error("{} reason=rules\n{}", log::kStartFailed, rules.diagnostics);
+    return 2;
+  }
+  if (!rules.diagnostics.empty()) spdlog::warn("rules.warnings\n{}", rules.diagnostics);
+  spdlog::info("{} rules={} files={}", log::kRulesLoaded, rules.rules->rules().size(), rules.files);
+
+  CoreOptions core_options;
+  core_options.max_future_skew = config.engine.max_future_skew;
+  core_options.dedup_window = config.ingest.dedup_window;
+  if (config.alerts) core_options.publish.push_back(config.alerts->publish);
+  core = std::make_unique<Core>(context, core_options, rules.rules);
+  if (std::string err = core->Open(); !err.empty()) {
+    spdlog::error("{} reason=\"{}\"", log::kStartFailed, err);
+    return 1;
+  }
+  core_thread = std::thread([this] {
+    try {
+      core->Run(stop_core);
+    } catch (const std::exception& e) {
+      spdlog::critical("{} thread=core what=\"{}\"", log::kThreadFailed, e.what());
+      std::abort();  // the engine thread is the heart: no silent half-daemon
+    }
+  });
+
+  for (const auto& bind : config.ingest.zmq) {
+    auto mode = bind.mode == config::ZmqMode::kAck ? connectors::ZmqMode::kAck : connectors::ZmqMode::kPush;
+    auto c = std::make_unique<connectors::ZmqConnector>(context, bind.endpoint, mode,
+                                                        config.ingest.max_message, zmq_stats);
+    if (std::string err = c->Open(); !err.empty()) {
+      spdlog::error("{} reason=\"{}\"", log::kStartFailed, err);
+      return 1;
+    }
+    spdlog::info("{} connector={} endpoint={}", log::kListening, c->name(), c->bound_endpoint());
+    connectors.push_back(std::move(c));
+  }
+  DecodeLimits limits;
+  limits.max_message = config.ingest.max_message;
+  for (auto& c : connectors) {
+    connector_threads.emplace_back([this, connector = c.get(), limits] {
+      try {
+        connectors::IngestChannel channel(context);
+        EventDecoder decoder(*catalogs, limits);
+        connector->Run(channel, decoder, stop_connectors);
+      } catch (const std::exception& e) {
+        spdlog::error("{} thread={} what=\"{}\"", log::kThreadFailed, connector->name(), e.what());
+      }
+    });
+  }
+  return 0;
+}
+
+std::string Controller::Impl::Reload(const char* via) {
+  std::lock_guard lock(reload_mu);
+  LoadedRules rules = LoadConfiguredRules(config, *catalogs);
+  if (!rules.rules) {
+    spdlog::error("{} via={}\n{}", log::kRulesReloadFailed, via, rules.diagnostics);
+    return rules.diagnostics;
+  }
+  // The core takes ownership of the holder (Core::OnQuery, "swap").
+  auto* holder = new std::shared_ptr<const engine::CompiledRules>(rules.rules);
+  zmq::socket_t s(context, zmq::socket_type::req);
+  s.set(zmq::sockopt::linger, 0);
+  s.set(zmq::sockopt::rcvtimeo, 10000);
+  s.connect(kQueryEndpoint);
+  s.send(zmq::buffer("swap", 4), zmq::send_flags::sndmore);
+  s.send(zmq::buffer(&holder, sizeof holder), zmq::send_flags::none);
+  zmq::message_t reply;
+  if (!s.recv(reply)) {
+    // The core did not answer in 10 s; it may still take the rules later.
+    spdlog::error("{} via={} reason=\"the core did not answer\"", log::kRulesReloadFailed, via);
+    return "the engine did not answer";
+  }
+  spdlog::info("{} via={} rules={} files={}", log::kRulesReloaded, via, rules.rules->rules().size(),
+               rules.files);
+  return {};
+}
+
+void Controller::Impl::Stop() {
+  stop_connectors = true;
+  for (auto& t : connector_threads) t.join();
+  connector_threads.clear();
+  stop_core = true;
+  if (core_thread.joinable()) core_thread.join();
+  connectors.clear();
+  core.reset();
+}
+
+}  // namespace vigia::daemon

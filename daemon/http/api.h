@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: Apache-2.0
+// The routes of the HTTP API (shared/spec/daemon.md, "HTTP API"): matching,
+// bearer-token authentication and roles, and the answers, taken from the core
+// through a CoreClient. Knows nothing of sockets: the session reads a request,
+// asks Handle() and writes what it returns.
+// Thread rules: used on the HTTP server's thread only.
+//
+// Status codes: unknown route 404; known route, other method 405 (with Allow);
+// no or unknown token 401 {"error":"unauthorized"} (WWW-Authenticate: Bearer);
+// token without the role 403 {"error":"forbidden"}; bad query or body 400;
+// core errors keep the core's status (404 unknown alert, 409 a change the
+// alert's status does not allow); the core not answering 503. Reload: 200 when
+// the new rules are in, 422 when they were refused (the old rules stay). A
+// single posted event: see EventStatus.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "core/event_decoder.h"
+#include "daemon/http/core_client.h"
+#include "daemon/http/tokens.h"
+
+namespace vigia::daemon::http {
+
+using Request = boost::beast::http::request<boost::beast::http::string_body>;
+
+// Body limits: events may come in batches; every other body is a small object.
+inline constexpr size_t kMaxEventsBody = 1 << 20;
+inline constexpr size_t kMaxOtherBody = 64 << 10;
+// The route's body limit, from the request target alone (before the body is read).
+size_t BodyLimitFor(std::string_view target);
+
+// The HTTP status of the reply to ONE posted event (an array always gets 200
+// with one reply per event): accepted or duplicate 200; malformed_json,
+// invalid_event, unknown_region, unknown_group, future_event 400; too_large
+// 413; duplicate_conflict 409; unauthorized 403; overloaded 503.
+unsigned EventStatus(const std::optional<ErrorCode>& error);
+
+// Counters of the HTTP side, exported after the core's on /metrics.
+struct HttpStats {
+  std::map<unsigned, uint64_t> responses;  // by status code
+  uint64_t stream_clients = 0;             // open SSE streams (a gauge)
+  uint64_t stream_dropped = 0;             // SSE clients dropped for falling behind
+  uint64_t internal_errors = 0;            // exceptions caught at a handler boundary
+};
+
+struct ApiResponse {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // besides Content-Type
+  // GET /api/v1/stream, authorized: the session turns into an SSE stream.
+  bool stream = false;
+};
+
+// A JSON error response {"error": message}.
+ApiResponse ErrorResponse(unsigned status, std::string_view message);
+
+class Api {
+ public:
+  using ReloadFn = std::function<std::string()>;
+  // Every argument must outlive the Api. `tokens` may be reassigned between
+  // two calls of Handle (SIGHUP).
+  Api(CoreClient& core, const TokenTable& tokens, const ReloadFn& reload, HttpStats& stats)
+      : core_(core), tokens_(tokens), reload_(reload), stats_(stats) {}
+
+  // Answers one request. Never throws: a failure is a 500, counted.
+  ApiResponse Handle(const Request& request);
+
+ private:
+  ApiResponse Route(const Request& request);
+  ApiResponse PostEvents(const Request& request, const TokenEntry& token);
+  ApiResponse ListAlerts(std::string_view query);
+  ApiResponse ChangeAlert(const std::string& op, const std::string& id, const Request& request);
+  ApiResponse Reload();
+  ApiResponse Metrics();
+  ApiResponse FromCore(const boost::json::object& query);
+
+  CoreClient& core_;
+  const TokenTable& tokens_;
+  const ReloadFn& reload_;
+  HttpStats& stats_;
+};
+
+}  // namespace vigia::daemon::http
