@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "config/config.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <tuple>
 
 #include "config/detail/checker.h"
 #include "config/detail/reader.h"
@@ -22,6 +24,10 @@ LoadResult<Config> ParseConfig(std::string_view yaml, const std::filesystem::pat
   config.base_dir = config.file.parent_path();
   detail::Checker checker(source, diags);
   detail::Reader(checker, config, yaml).Read(source.root);
+  // Checks across keys come last; the reader's order is not the file's.
+  std::stable_sort(diags.begin(), diags.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.pos.line, a.pos.column) < std::tie(b.pos.line, b.pos.column);
+  });
   return {std::move(config), std::move(diags)};
 }
 

@@ -58,7 +58,15 @@ TEST_CASE("A value of the wrong type is C102 at the value, never a default", "[c
       {"notifier: [a]", {"1:11 C102"}},
       {"log: info", {"1:6 C102"}},
       {"[a]: b", {"1:1 C102"}},
+      {"node: !!int 5", {"1:7 C102"}},
+      {"log: {level: !!null x}", {"1:14 C102"}},
   });
+}
+
+TEST_CASE("A quoted or !!str value is a string, whatever it looks like", "[config]") {
+  auto result = ParseCase("node: '12'\nlog: {level: !!str info}");
+  REQUIRE(Briefs(result.diagnostics()) == Strings{});
+  CHECK(result.value().node == "12");
 }
 
 TEST_CASE("A config that is not a mapping is one C102", "[config]") {
@@ -101,10 +109,10 @@ TEST_CASE("An unknown key is C101 with the closest known key", "[config]") {
       {"ingest: {maxmessage: 1MiB}", {"1:10 C101"}},
       // A misspelt required key is reported once, as unknown, not also as missing.
       {R"(ingest: {zmq: [{bind: "inproc://a", mdoe: ack}]})", {"1:37 C101"}},
-      {"ingest: {auth: {key: x}}", {"1:17 C101", "1:16 C108", "1:16 C108"}},
-      {"ingest: {files: [{file: x.jsonl}]}", {"1:19 C101", "1:18 C108"}},
-      {R"(alerts: {pub: "tcp://127.0.0.1:7703"})", {"1:10 C101", "1:9 C108"}},
-      {"http: {port: 7780}", {"1:8 C101", "1:7 C108"}},
+      {"ingest: {auth: {key: x}}", {"1:16 C108", "1:16 C108", "1:17 C101"}},
+      {"ingest: {files: [{file: x.jsonl}]}", {"1:18 C108", "1:19 C101"}},
+      {R"(alerts: {pub: "tcp://127.0.0.1:7703"})", {"1:9 C108", "1:10 C101"}},
+      {"http: {port: 7780}", {"1:7 C108", "1:8 C101"}},
       {"log: {colour: auto}", {"1:7 C101"}},
   });
   auto hint = [](const std::string& yaml) { return ParseCase(yaml).diagnostics().at(0).hint; };

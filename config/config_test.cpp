@@ -225,9 +225,25 @@ TEST_CASE("A config with no way to receive events is C108", "[config]") {
   SECTION("an HTTP API with tokens is enough") {
     CHECK(Parse("http: {bind: '127.0.0.1:7780', tokens_file: t.yaml}\n").ok());
   }
+  SECTION("a mistyped socket list is reported once, as the wrong type") {
+    CHECK(Where(Parse("ingest: {zmq: {bind: 'tcp://127.0.0.1:7701'}}\n").diagnostics()) ==
+          Strings{"1:15 C102"});
+  }
+  SECTION("a misspelt 'ingest' is reported once, as unknown") {
+    CHECK(Where(Parse("ingets: {zmq: [{bind: 'inproc://e', mode: ack}]}\n").diagnostics()) ==
+          Strings{"1:1 C101"});
+  }
   SECTION("tailed files are enough") {
     CHECK(Parse("ingest: {files: [{path: a.jsonl}]}\n").ok());
   }
+}
+
+TEST_CASE("Diagnostics come in the order of the file", "[config]") {
+  auto result = Parse(R"(ingest: {zmq: [{bind: "tcp://127.0.0.1:7701", mode: ack}]}
+http: {bind: "127.0.0.1:7701", tokens_file: t.yaml}
+log: {level: loud}
+)");
+  CHECK(Where(result.diagnostics()) == Strings{"2:14 C107", "3:14 C103"});
 }
 
 TEST_CASE("Diagnostics render with the line, a caret and the hint", "[config]") {

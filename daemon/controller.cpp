@@ -36,19 +36,32 @@ struct Controller::Impl {
   void Stop();
 };
 
-Controller::Controller(ControllerOptions options) : impl_(std::make_unique<Impl>()) {
+namespace {
+
+// SIGHUP, SIGTERM and SIGINT are taken by the controller's thread only
+// (sigwait). Blocked before any thread exists (ZeroMQ's I/O threads included),
+// so that every thread inherits the mask and none dies of a default action.
+sigset_t BlockSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&set, s);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return set;
+}
+
+}  // namespace
+
+Controller::Controller(ControllerOptions options) {
+  BlockSignals();
+  impl_ = std::make_unique<Impl>();
   impl_->config = std::move(options.config);
 }
 
 Controller::~Controller() = default;
 
 int Controller::Run() {
-  // Signals are taken by this thread only (sigwait); the others inherit the mask.
-  sigset_t set;
-  sigemptyset(&set);
-  for (int s : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&set, s);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  sigset_t set = BlockSignals();
 
   if (int rc = impl_->Start(); rc != 0) {
     impl_->Stop();

@@ -28,7 +28,11 @@ Kind KindOf(const YAML::Node& node) {
   if (node.IsMap()) return Kind::kMap;
   if (node.IsSequence()) return Kind::kList;
   if (!node.IsScalar()) return Kind::kNull;
-  if (node.Tag() != "?") return Kind::kString;  // quoted or tagged: never typed
+  const std::string& tag = node.Tag();
+  if (tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float") return Kind::kNumber;
+  if (tag == "tag:yaml.org,2002:bool") return Kind::kBool;
+  if (tag == "tag:yaml.org,2002:null") return Kind::kNull;
+  if (tag != "?") return Kind::kString;  // quoted, !!str or an application tag
   const std::string& s = node.Scalar();
   if (IsOneOf(s, {"", "~", "null", "Null", "NULL"})) return Kind::kNull;
   if (IsOneOf(s, {"true", "True", "TRUE", "false", "False", "FALSE"})) return Kind::kBool;
@@ -114,9 +118,9 @@ Source ParseSource(std::string name, std::string_view text, std::vector<Diagnost
   } catch (const YAML::Exception& e) {
     d.pos = {source.name, static_cast<uint32_t>(e.mark.line + 1),
              static_cast<uint32_t>(e.mark.column + 1)};
-    if (e.mark.is_null()) d.pos.line = d.pos.column = 1;
     d.message = "invalid YAML: " + e.msg;
   }
+  if (d.pos.line == 0) d.pos.line = d.pos.column = 1;  // a null mark: no position known
   if (d.pos.line <= source.lines.size()) d.source_line = source.lines[d.pos.line - 1];
   diags.push_back(std::move(d));
   return source;

@@ -42,7 +42,10 @@ void Reader::ReadIngest(const Entry& e) {
 }
 
 void Reader::ReadZmq(const Entry& e) {
-  if (!c_.ExpectList(e)) return;
+  if (!c_.ExpectList(e)) {
+    ++ways_in_;  // meant as one: its own error is enough, no "nothing to receive on"
+    return;
+  }
   for (size_t i = 0; i < e.value.size(); ++i) {
     Entry item{ItemName(e, i), e.value[i], e.value[i]};
     ++ways_in_;
@@ -90,7 +93,10 @@ void Reader::ReadAuth(const Entry& e) {
 }
 
 void Reader::ReadFiles(const Entry& e) {
-  if (!c_.ExpectList(e)) return;
+  if (!c_.ExpectList(e)) {
+    ++ways_in_;  // meant as one: its own error is enough, no "nothing to receive on"
+    return;
+  }
   for (size_t i = 0; i < e.value.size(); ++i) {
     Entry item{ItemName(e, i), e.value[i], e.value[i]};
     ++ways_in_;

@@ -134,6 +134,17 @@ void Reader::CheckClaims() {
 
 void Reader::CheckSomethingReceives(const YAML::Node& root, const std::vector<Entry>& entries) {
   if (ways_in_ > 0) return;
+  // A misspelt `ingest` or `http` was reported as unknown already.
+  constexpr std::array<std::string_view, 2> kWaysIn = {"ingest", "http"};
+  if (root.IsMap()) {
+    for (auto it = root.begin(); it != root.end(); ++it) {
+      const YAML::Node key = it->first;
+      if (key.IsScalar() && key.Scalar() != "ingest" && key.Scalar() != "http" &&
+          SuggestHint(key.Scalar(), kWaysIn).starts_with("did")) {
+        return;
+      }
+    }
+  }
   // Point at the section that should have provided a way in, else at the top.
   YAML::Node at = root;
   for (const Entry& e : entries) {

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+// The HTTP API of vigiad (shared/spec/daemon.md, "HTTP API") on Boost.Beast:
+// health, Prometheus metrics, posting events, alerts and their
+// acknowledgement, rules and their reload, dead letters, and a Server-Sent
+// Events stream of alerts and updates. Routes, roles and status codes: api.h.
+//
+// Authentication: bearer tokens, checked against the SHA-256 hashes of a
+// TokenTable. With an empty table (no tokens file configured) every /api/v1
+// route answers 401: the API is closed unless tokens are configured; /healthz
+// and /metrics need no token.
+//
+// Threads: Open() and the constructor on any thread; Run() on the server's own
+// thread, which alone creates and uses the server's ZeroMQ sockets (a query
+// DEALER to the core, an IngestChannel, a SUB on the alert stream) and runs
+// one io_context for every connection. SetTokens() is safe from any thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <zmq.hpp>
+
+#include "core/catalog.h"
+#include "core/event_decoder.h"
+#include "daemon/http/tokens.h"
+
+namespace vigia::daemon::http {
+
+class HttpServer {
+ public:
+  // Loads, compiles and swaps in the rules; returns {"ok":true,"rules":N} or
+  // {"ok":false,"diagnostics":"<as vigia check prints>"}. Called on the
+  // server's thread, so it blocks every connection while it runs: it should
+  // take no more than the reload goal (≤ 100 ms for 1,000 rules).
+  using ReloadFn = std::function<std::string()>;
+
+  // `context` and `catalogs` must outlive the server. `limits` apply to each
+  // posted event (as on ZeroMQ). `bind` is "host:port" ("127.0.0.1:7780",
+  // "[::1]:7780", "localhost:0"); port 0 picks a free port. An empty `reload`
+  // makes POST /api/v1/rules/reload answer 503.
+  HttpServer(zmq::context_t& context, const Catalogs& catalogs, DecodeLimits limits,
+             TokenTable tokens, ReloadFn reload, std::string bind);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Resolves and binds the listening socket. Empty on success, else why not
+  // (for the one line on stderr at startup).
+  std::string Open();
+  // The port bound by Open() (the chosen one when the port was 0); 0 before.
+  uint16_t bound_port() const;
+
+  // Serves until `stop` becomes true, then closes every connection and
+  // returns within about 100 ms (longer only while a request waits for the
+  // core, at most 5 s). Never throws; errors in handlers become 500 answers
+  // and a counter on /metrics.
+  // REQUIRES: Open() succeeded; called once.
+  void Run(const std::atomic<bool>& stop);
+
+  // Replaces the tokens (SIGHUP); takes effect for the next request.
+  void SetTokens(TokenTable tokens);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vigia::daemon::http
