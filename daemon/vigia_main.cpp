@@ -33,6 +33,18 @@ int main(int argc, char** argv) {
   replay_cmd->add_option("events", replay.events_file, "events (JSON Lines; - for stdin)")
       ->required();
 
+  PushOptions push;
+  auto* push_cmd = app.add_subcommand("push", "send events over the ack socket; print each reply");
+  push_cmd->add_option("--endpoint", push.endpoint, "ack endpoint")->capture_default_str();
+  push_cmd->add_option("file", push.file, "events (JSON Lines; - for stdin)")->capture_default_str();
+
+  WatchOptions watch;
+  auto* watch_cmd = app.add_subcommand("watch", "follow the alert stream");
+  watch_cmd->add_option("--endpoint", watch.endpoint, "alert stream (PUB) endpoint")->capture_default_str();
+  watch_cmd->add_option("--level", watch.level, "minimum level: info, watch, warning, critical");
+  watch_cmd->add_option("--region", watch.region, "only this region, e.g. MX-CHH");
+  watch_cmd->add_flag("--json", watch.json, "print each alert's JSON");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -43,5 +55,7 @@ int main(int argc, char** argv) {
   if (*check_cmd) return RunCheck(check);
   if (*test_cmd) return RunTest(test);
   if (*replay_cmd) return RunReplay(replay);
+  if (*push_cmd) return RunPush(push);
+  if (*watch_cmd) return RunWatch(watch);
   return kExitUsage;
 }

@@ -31,4 +31,18 @@ struct ReplayOptions {
 };
 int RunReplay(const ReplayOptions& options);
 
+struct PushOptions {
+  std::string endpoint = "tcp://127.0.0.1:7701";
+  std::string file = "-";
+};
+int RunPush(const PushOptions& options);
+
+struct WatchOptions {
+  std::string endpoint = "tcp://127.0.0.1:7703";
+  std::string level;   // minimum level; empty: all
+  std::string region;  // empty: all
+  bool json = false;   // print the alert JSON instead of a line
+};
+int RunWatch(const WatchOptions& options);
+
 }  // namespace vigia::cli

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: Apache-2.0
+// `vigia push` (send events over the ack socket, print each reply) and
+// `vigia watch` (follow the alert stream, one readable line per alert).
+#include <unistd.h>
+
+#include <chrono>
+#include <deque>
+#include <fstream>
+#include <iostream>
+
+#include <boost/json.hpp>
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include "daemon/cli/commands.h"
+#include "daemon/cli/common.h"
+
+namespace vigia::cli {
+namespace {
+
+constexpr size_t kWindow = 1000;          // replies awaited at once (pipelining)
+constexpr int kReplyTimeoutMs = 10000;    // a daemon that stops answering fails the push
+
+bool IsRejected(const std::string& reply) { return reply.find("\"error\"") != std::string::npos; }
+
+std::string Field(const boost::json::object& o, const char* key) {
+  if (auto* v = o.if_contains(key)) {
+    if (v->is_string()) return std::string(v->as_string());
+    if (v->is_int64()) return std::to_string(v->as_int64());
+  }
+  return {};
+}
+
+// "2017-03-06T09:00:00Z CRITICAL MX-CHH journalist-threat-cluster (3 events) summary [a-…]"
+std::string Describe(const std::string& topic, const std::string& json) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(json, ec);
+  if (ec || !v.is_object()) return topic + " " + json;
+  const auto& a = v.as_object();
+  std::string level = Field(a, "level");
+  for (auto& c : level) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::string line = Field(a, "time") + " " + level + " " + (Field(a, "region").empty() ? "-" : Field(a, "region")) +
+                     " " + Field(a, "rule") + " (" + Field(a, "count") + " events)";
+  if (!Field(a, "summary").empty()) line += " " + Field(a, "summary");
+  line += " [" + Field(a, "alert") + "]";
+  if (topic.rfind("update.", 0) == 0) {
+    const auto change = topic.substr(7, topic.find('.', 7) - 7);
+    line = "  " + change + ": " + line;
+  }
+  return line;
+}
+
+}  // namespace
+
+int RunPush(const PushOptions& options) {
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (options.file != "-") {
+    file.open(options.file, std::ios::binary);
+    if (!file) {
+      std::cerr << "vigia push: cannot open '" << options.file << "'\n";
+      return kExitUsage;
+    }
+    in = &file;
+  }
+  zmq::context_t context;
+  zmq::socket_t s(context, zmq::socket_type::dealer);
+  s.set(zmq::sockopt::linger, 2000);
+  s.set(zmq::sockopt::rcvtimeo, kReplyTimeoutMs);
+  try {
+    s.connect(options.endpoint);
+  } catch (const zmq::error_t& e) {
+    std::cerr << "vigia push: cannot connect to " << options.endpoint << ": " << e.what() << "\n";
+    return kExitUsage;
+  }
+  size_t in_flight = 0, sent = 0, rejected = 0, replies = 0;
+  auto receive_one = [&]() {
+    std::vector<zmq::message_t> frames;
+    if (!zmq::recv_multipart(s, std::back_inserter(frames))) return false;
+    if (frames.empty()) return false;
+    const std::string reply = frames.back().to_string();
+    std::cout << reply << "\n";
+    rejected += IsRejected(reply);
+    ++replies;
+    --in_flight;
+    return true;
+  };
+  std::string line;
+  while (std::getline(*in, line)) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    if (in_flight >= kWindow && !receive_one()) break;
+    s.send(zmq::message_t(), zmq::send_flags::sndmore);  // the delimiter, as a REQ would
+    s.send(zmq::buffer(line), zmq::send_flags::none);
+    ++sent, ++in_flight;
+  }
+  while (in_flight > 0 && receive_one()) {
+  }
+  std::cout.flush();
+  if (in_flight > 0) {
+    std::cerr << "vigia push: no reply from " << options.endpoint << " for "
+              << kReplyTimeoutMs / 1000 << " s; " << in_flight << " of " << sent << " unanswered\n";
+    return kExitProblems;
+  }
+  std::cerr << "push: " << sent << " sent, " << replies - rejected << " accepted, " << rejected
+            << " rejected\n";
+  return rejected ? kExitProblems : kExitOk;
+}
+
+int RunWatch(const WatchOptions& options) {
+  static const char* kLevels[] = {"info", "watch", "warning", "critical"};
+  int min_level = 0;
+  if (!options.level.empty()) {
+    min_level = -1;
+    for (int i = 0; i < 4; ++i)
+      if (options.level == kLevels[i]) min_level = i;
+    if (min_level < 0) {
+      std::cerr << "vigia watch: --level must be info, watch, warning or critical\n";
+      return kExitUsage;
+    }
+  }
+  zmq::context_t context;
+  zmq::socket_t s(context, zmq::socket_type::sub);
+  try {
+    s.connect(options.endpoint);
+  } catch (const zmq::error_t& e) {
+    std::cerr << "vigia watch: cannot connect to " << options.endpoint << ": " << e.what() << "\n";
+    return kExitUsage;
+  }
+  // The topic carries level and region: let the socket filter alerts.
+  const std::string region = options.region.empty() ? "" : options.region;
+  for (int i = min_level; i < 4; ++i)
+    s.set(zmq::sockopt::subscribe, std::string("alert.") + kLevels[i] + "." + region);
+  s.set(zmq::sockopt::subscribe, "update.");
+  for (;;) {
+    std::vector<zmq::message_t> frames;
+    if (!zmq::recv_multipart(s, std::back_inserter(frames)) || frames.size() != 2) continue;
+    const std::string topic = frames[0].to_string();
+    if (topic.rfind("update.", 0) == 0 && !region.empty() &&
+        topic.substr(topic.rfind('.') + 1) != region)
+      continue;
+    std::cout << (options.json ? frames[1].to_string() : Describe(topic, frames[1].to_string()))
+              << std::endl;
+  }
+}
+
+}  // namespace vigia::cli

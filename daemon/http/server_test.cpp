@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "daemon/http/server.h"
+
+#include <catch2/catch.hpp>
+
+#include "daemon/http/server_test_util.h"
+
+namespace vigia::daemon::http::testing {
+namespace {
+
+using V = bhttp::verb;
+
+struct RouteCase {
+  V method;
+  const char* target;
+  const char* body;
+  Role need;
+};
+
+const RouteCase kApiRoutes[] = {
+    {V::post, "/api/v1/events", "{}", Role::kIntegrator},
+    {V::get, "/api/v1/alerts", "", Role::kViewer},
+    {V::get, "/api/v1/alerts?status=firing", "", Role::kViewer},
+    {V::get, "/api/v1/alerts/a-0000000000000000", "", Role::kViewer},
+    {V::post, "/api/v1/alerts/a-0000000000000000/ack", R"({"by":"x"})", Role::kOperator},
+    {V::post, "/api/v1/alerts/a-0000000000000000/resolve", R"({"by":"x"})", Role::kOperator},
+    {V::get, "/api/v1/rules", "", Role::kViewer},
+    {V::post, "/api/v1/rules/reload", "", Role::kAdmin},
+    {V::get, "/api/v1/deadletters", "", Role::kOperator},
+    {V::get, "/api/v1/stream", "", Role::kViewer},
+};
+
+std::string SecretFor(Role role) { return std::string(ToString(role)) + "-secret"; }
+
+TEST_CASE("Every API route answers 401 without a valid token and 403 without the role", "[http][auth]") {
+  TestDaemon d;
+  for (const RouteCase& r : kApiRoutes) {
+    INFO(bhttp::to_string(r.method) << " " << r.target);
+    for (const std::string token : {"", "wrong-secret", "viewer-secre"}) {
+      Reply reply = Client(d.port()).Call(r.method, r.target, token, r.body);
+      CHECK(reply.status == 401);
+      CHECK(reply.body == R"({"error":"unauthorized"})");
+      CHECK(std::string(reply.headers[bhttp::field::www_authenticate]).rfind("Bearer", 0) == 0);
+      CHECK(std::string(reply.headers[bhttp::field::content_type]) == "application/json");
+    }
+    for (Role role : {Role::kViewer, Role::kOperator, Role::kIntegrator}) {
+      if (Grants(role, r.need)) continue;
+      Reply reply = Client(d.port()).Call(r.method, r.target, SecretFor(role), r.body);
+      CHECK(reply.status == 403);
+      CHECK(reply.body.find("secret") == std::string::npos);  // never echoes the token
+    }
+  }
+}
+
+TEST_CASE("With no tokens file every API route answers 401", "[http][auth]") {
+  TestDaemon d{TokenTable()};
+  for (const RouteCase& r : kApiRoutes)
+    CHECK(Client(d.port()).Call(r.method, r.target, "admin-secret", r.body).status == 401);
+  CHECK(Get(d.port(), "/healthz").status == 200);
+}
+
+TEST_CASE("Health, metrics, unknown routes and wrong methods", "[http]") {
+  TestDaemon d;
+  Reply health = Get(d.port(), "/healthz");
+  CHECK(health.status == 200);
+  CHECK(health.body == R"({"status":"ok"})");
+  CHECK(std::string(health.headers[bhttp::field::content_type]) == "application/json");
+
+  Reply metrics = Get(d.port(), "/metrics");
+  CHECK(metrics.status == 200);
+  CHECK(std::string(metrics.headers[bhttp::field::content_type]) ==
+        "text/plain; version=0.0.4; charset=utf-8");
+  CHECK_THAT(metrics.body, Catch::Contains("vigia_events_accepted_total 0\n"));
+  CHECK_THAT(metrics.body, Catch::Contains("vigia_http_responses_total{code=\"200\"}"));
+
+  CHECK(Get(d.port(), "/nope").status == 404);
+  CHECK(Get(d.port(), "/api/v1/alerts/x/y/z", "admin-secret").status == 404);
+  Reply wrong = Post(d.port(), "/healthz", "", "");
+  CHECK(wrong.status == 405);
+  CHECK(std::string(wrong.headers[bhttp::field::allow]) == "GET");
+  CHECK(Client(d.port()).Call(V::delete_, "/api/v1/events", "admin-secret").status == 405);
+}
+
+TEST_CASE("A posted event is accepted, an invalid one names the field", "[http][events]") {
+  TestDaemon d;
+  const std::string tdt = "integrator-secret";
+  Reply ok = Post(d.port(), "/api/v1/events", tdt, Report("e1"));
+  CHECK(ok.status == 200);
+  CHECK(ok.body == R"({"accepted":"e1"})");
+  CHECK(Post(d.port(), "/api/v1/events", tdt, Report("e1")).body ==
+        R"({"accepted":"e1","duplicate":true})");
+
+  Reply bad = Post(d.port(), "/api/v1/events", tdt,
+                   R"({"id":"e2","type":"report","time":"23/03/2017","source":"red-tdt","region":"MX-CHH"})");
+  CHECK(bad.status == 400);
+  CHECK(bad.json().at("error").at("code") == "invalid_event");
+  CHECK(bad.json().at("error").at("field") == "time");
+  CHECK(bad.json().at("error").at("id") == "e2");
+
+  Reply malformed = Post(d.port(), "/api/v1/events", tdt, R"({"id": )");
+  CHECK(malformed.status == 400);
+  CHECK(malformed.json().at("error").at("code") == "malformed_json");
+
+  Reply source = Post(d.port(), "/api/v1/events", tdt, Report("e3", "MX-CHH", "someone-else"));
+  CHECK(source.status == 403);
+  CHECK(source.json().at("error").at("code") == "unauthorized");
+  CHECK(source.json().at("error").at("field") == "source");
+  Reply region = Post(d.port(), "/api/v1/events", tdt, Report("e4", "MX-OAX"));
+  CHECK(region.status == 403);
+  CHECK(region.json().at("error").at("field") == "region");
+  // admin includes integrator and has no source limits.
+  CHECK(Post(d.port(), "/api/v1/events", "admin-secret", Report("e5", "MX-OAX", "x")).status == 200);
+
+  SECTION("rejected events are dead letters, visible to operators") {
+    Reply letters = Get(d.port(), "/api/v1/deadletters", "operator-secret");
+    REQUIRE(letters.status == 200);
+    const auto& list = letters.json().as_array();
+    REQUIRE(list.size() == 4);  // newest first: region, source, malformed, time
+    CHECK(list[0].at("reply").at("error").at("code") == "unauthorized");
+    CHECK(list[3].at("reply").at("error").at("field") == "time");
+  }
+  SECTION("a body over 1 MiB is refused with 413") {
+    Reply big = Post(d.port(), "/api/v1/events", tdt, std::string((1 << 20) + 1, ' '));
+    CHECK(big.status == 413);
+  }
+  SECTION("an event over the message limit is too_large (413)") {
+    std::string huge = Report("e6");
+    huge.insert(huge.size() - 1, R"(,"municipality":")" + std::string(70000, 'x') + "\"");
+    Reply r = Post(d.port(), "/api/v1/events", tdt, huge);
+    CHECK(r.status == 413);
+    CHECK(r.json().at("error").at("code") == "too_large");
+  }
+}
+
+TEST_CASE("An array of events gets an array of replies in order", "[http][events]") {
+  TestDaemon d;
+  const std::string tdt = "integrator-secret";
+  Reply r = Post(d.port(), "/api/v1/events", tdt,
+                 "[" + Report("b1") + ", {\"id\":\"b2\"}, " + Report("b3", "MX-OAX") + "," +
+                     Report("b4", "MX-GRO") + "]");
+  CHECK(r.status == 200);
+  const auto& replies = r.json().as_array();
+  REQUIRE(replies.size() == 4);
+  CHECK(replies[0] == boost::json::parse(R"({"accepted":"b1"})"));
+  CHECK(replies[1].at("error").at("code") == "invalid_event");
+  CHECK(replies[2].at("error").at("code") == "unauthorized");
+  CHECK(replies[3] == boost::json::parse(R"({"accepted":"b4"})"));
+
+  CHECK(Post(d.port(), "/api/v1/events", tdt, "[]").body == "[]");
+  Reply broken = Post(d.port(), "/api/v1/events", tdt, "[" + Report("b5") + ",");
+  CHECK(broken.status == 400);
+  CHECK(broken.json().at("error").at("code") == "malformed_json");
+  CHECK_THAT(Get(d.port(), "/metrics").body, Catch::Contains("vigia_events_accepted_total 2\n"));
+}
+
+TEST_CASE("An alert can be listed, read, acknowledged and resolved once", "[http][alerts]") {
+  TestDaemon d;
+  REQUIRE(Post(d.port(), "/api/v1/events", "integrator-secret", Report("t1")).status == 200);
+  Reply list = Get(d.port(), "/api/v1/alerts", "viewer-secret");
+  REQUIRE(list.status == 200);
+  REQUIRE(list.json().as_array().size() == 1);
+  const boost::json::value alert = list.json().as_array()[0];
+  CHECK(alert.at("rule") == "any-threat");
+  CHECK(alert.at("status") == "firing");
+  const std::string id(alert.at("id").as_string());
+
+  auto count = [&](const std::string& query) {
+    Reply r = Get(d.port(), "/api/v1/alerts?" + query, "viewer-secret");
+    REQUIRE(r.status == 200);
+    return r.json().as_array().size();
+  };
+  CHECK(count("status=firing&region=MX-CHH&level=warning") == 1);
+  CHECK(count("region=MX-GRO") == 0);
+  CHECK(count("status=&region=") == 1);
+  CHECK(count("since=2000-01-01T00%3A00%3A00Z") == 1);
+  CHECK(Get(d.port(), "/api/v1/alerts?colour=red", "viewer-secret").status == 400);
+  CHECK(Get(d.port(), "/api/v1/alerts?since=yesterday", "viewer-secret").status == 400);
+
+  Reply detail = Get(d.port(), "/api/v1/alerts/" + id, "viewer-secret");
+  CHECK(detail.status == 200);
+  CHECK(detail.json().at("id") == id.c_str());
+  CHECK(detail.json().at("history").as_array().size() == 1);
+  CHECK(Get(d.port(), "/api/v1/alerts/a-nope", "viewer-secret").status == 404);
+
+  const std::string ops = "operator-secret";
+  CHECK(Post(d.port(), "/api/v1/alerts/" + id + "/ack", ops, "").status == 400);
+  CHECK(Post(d.port(), "/api/v1/alerts/" + id + "/ack", ops, R"({"by":"ana","x":1})").status == 400);
+  Reply ack = Post(d.port(), "/api/v1/alerts/" + id + "/ack", ops, R"({"by":"ana","note":"on it"})");
+  CHECK(ack.status == 200);
+  CHECK(ack.json().at("status") == "acknowledged");
+  Reply resolve = Post(d.port(), "/api/v1/alerts/" + id + "/resolve", ops, R"({"by":"ana"})");
+  CHECK(resolve.status == 200);
+  CHECK(resolve.json().at("status") == "resolved");
+  CHECK(Post(d.port(), "/api/v1/alerts/" + id + "/resolve", ops, R"({"by":"ana"})").status == 409);
+  CHECK(Post(d.port(), "/api/v1/alerts/a-nope/ack", ops, R"({"by":"ana"})").status == 404);
+}
+
+TEST_CASE("The stream delivers an alert raised after it was opened", "[http][sse]") {
+  TestDaemon d;
+  Client slow(d.port());  // a second stream that never reads must not hold up the first
+  slow.WriteRaw("GET /api/v1/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer viewer-secret\r\n\r\n");
+  Client stream(d.port());
+  stream.WriteRaw("GET /api/v1/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer viewer-secret\r\n\r\n");
+  REQUIRE(stream.ReadUntil(": connected\n\n"));
+  CHECK_THAT(stream.raw(), Catch::StartsWith("HTTP/1.1 200 OK\r\n"));
+  CHECK_THAT(stream.raw(), Catch::Contains("Content-Type: text/event-stream\r\n"));
+
+  REQUIRE(Post(d.port(), "/api/v1/events", "integrator-secret", Report("s1")).status == 200);
+  REQUIRE(stream.ReadUntil("\n\n\r\n"));
+  CHECK_THAT(stream.raw(), Catch::Contains("event: alert\ndata: {"));
+  CHECK_THAT(stream.raw(), Catch::Contains("\"rule\":\"any-threat\""));
+  CHECK_THAT(Get(d.port(), "/metrics").body, Catch::Contains("vigia_http_stream_clients 2\n"));
+}
+
+TEST_CASE("Rules are listed for viewers and reloaded by admins", "[http][rules]") {
+  int reloads = 0;
+  std::string result = R"({"ok":true,"rules":1})";
+  TestDaemon d{TestTokens(), [&] { ++reloads; return result; }};
+  Reply rules = Get(d.port(), "/api/v1/rules", "viewer-secret");
+  REQUIRE(rules.status == 200);
+  CHECK(rules.json().as_array().at(0).at("id") == "any-threat");
+
+  Reply ok = Post(d.port(), "/api/v1/rules/reload", "admin-secret", "");
+  CHECK(ok.status == 200);
+  CHECK(ok.body == result);
+  result = R"({"ok":false,"diagnostics":"r.yaml:1:1: error[E001]: invalid YAML"})";
+  Reply refused = Post(d.port(), "/api/v1/rules/reload", "admin-secret", "");
+  CHECK(refused.status == 422);
+  CHECK(refused.json().at("diagnostics") == "r.yaml:1:1: error[E001]: invalid YAML");
+  CHECK(reloads == 2);
+}
+
+TEST_CASE("Connections are kept alive and limits are enforced", "[http]") {
+  TestDaemon d;
+  Client c(d.port());
+  CHECK(c.Call(V::get, "/healthz").status == 200);
+  CHECK(c.Call(V::get, "/api/v1/rules", "viewer-secret").status == 200);
+  CHECK(c.Call(V::get, "/healthz").status == 200);
+
+  SECTION("a header over 8 KiB is 431") {
+    Client big(d.port());
+    big.WriteRaw("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(9000, 'a') + "\r\n\r\n");
+    CHECK(big.Read().status == 431);
+  }
+  SECTION("a small route refuses a large body") {
+    CHECK(Post(d.port(), "/api/v1/alerts/a-1/ack", "operator-secret", std::string(100000, ' ')).status == 413);
+  }
+  SECTION("tokens can be replaced while running") {
+    d.server().SetTokens(TokenTable());
+    for (int i = 0; i < 100 && Get(d.port(), "/api/v1/rules", "viewer-secret").status == 200; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    CHECK(Get(d.port(), "/api/v1/rules", "viewer-secret").status == 401);
+  }
+  SECTION("the server stops soon after being asked, even with an open stream") {
+    Client stream(d.port());
+    stream.WriteRaw("GET /api/v1/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer viewer-secret\r\n\r\n");
+    REQUIRE(stream.ReadUntil(": connected\n\n"));
+    CHECK(d.Stop() < std::chrono::milliseconds(500));
+  }
+}
+
+}  // namespace
+}  // namespace vigia::daemon::http::testing

@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "daemon_fixture.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <catch2/catch.hpp>
+#include <zmq_addon.hpp>
+
+#ifndef VIGIA_VIGIAD
+#error "VIGIA_VIGIAD must name the vigiad binary (tests/e2e/CMakeLists.txt)"
+#endif
+
+namespace vigia::e2e {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr Ms kPollStep = 10ms;
+
+constexpr const char* kProbeRules = R"(# SPDX-License-Identifier: Apache-2.0
+# The e2e fixture's probe: proves a subscription to the alert stream is live.
+rules:
+  - id: e2e-probe
+    level: info
+    match: {type: e2e_probe}
+)";
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+void WriteFile(const std::filesystem::path& path, std::string_view text) {
+  // Written aside and renamed, so that a reload never reads half a file.
+  const std::filesystem::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+// The last lines of the daemon's stderr, for failure messages.
+std::string Tail(const std::string& text, size_t max = 4000) {
+  return text.size() <= max ? text : "..." + text.substr(text.size() - max);
+}
+
+std::optional<std::vector<std::string>> ReceiveMultipart(zmq::socket_t& socket, Ms timeout) {
+  zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
+  if (zmq::poll(&item, 1, timeout) <= 0) return std::nullopt;
+  std::vector<zmq::message_t> parts;
+  if (!zmq::recv_multipart(socket, std::back_inserter(parts), zmq::recv_flags::dontwait))
+    return std::nullopt;
+  std::vector<std::string> frames;
+  for (const auto& p : parts) frames.push_back(p.to_string());
+  return frames;
+}
+
+void SendMultipart(zmq::socket_t& socket, const std::vector<std::string>& frames) {
+  for (size_t i = 0; i < frames.size(); ++i) {
+    auto flags = i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;
+    if (!socket.send(zmq::buffer(frames[i]), flags)) FAIL("send timed out");
+  }
+}
+
+void ClientOptions(zmq::socket_t& socket) {
+  socket.set(zmq::sockopt::linger, 0);
+  socket.set(zmq::sockopt::sndhwm, 0);
+  socket.set(zmq::sockopt::rcvhwm, 0);
+  socket.set(zmq::sockopt::sndtimeo, 10000);  // a stuck daemon fails the test, never hangs it
+}
+
+}  // namespace
+
+uint16_t FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+                  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+  close(fd);
+  REQUIRE(ok);
+  return ntohs(addr.sin_port);
+}
+
+std::string TimeFromNow(std::chrono::seconds offset) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() + offset);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buf;
+}
+
+boost::json::object ReportEvent(std::string_view id, std::string_view category,
+                                std::chrono::seconds offset) {
+  return {{"id", id},           {"type", "report"},          {"time", TimeFromNow(offset)},
+          {"source", "e2e"},    {"region", "MX-CHH"},        {"groups", boost::json::array{"journalist"}},
+          {"category", category}};
+}
+
+std::string Json(const boost::json::value& v) { return boost::json::serialize(v); }
+
+boost::json::object ParseObject(std::string_view json) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(json, ec);
+  if (ec || !v.is_object()) return {};
+  return std::move(v.as_object());
+}
+
+std::string Str(const boost::json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (!v) return "<missing>";
+  return v->is_string() ? std::string(v->as_string()) : boost::json::serialize(*v);
+}
+
+std::vector<std::string> Strings(const boost::json::object& o, std::string_view key) {
+  std::vector<std::string> out;
+  const auto* v = o.if_contains(key);
+  if (!v || !v->is_array()) return out;
+  for (const auto& x : v->as_array())
+    out.push_back(x.is_string() ? std::string(x.as_string()) : boost::json::serialize(x));
+  return out;
+}
+
+std::string ReplyKind(std::string_view reply) {
+  const boost::json::object o = ParseObject(reply);
+  if (o.contains("accepted")) {
+    const auto* dup = o.if_contains("duplicate");
+    return dup && dup->is_bool() && dup->as_bool() ? "duplicate" : "accepted";
+  }
+  if (const auto* err = o.if_contains("error"); err && err->is_object())
+    if (const auto* code = err->as_object().if_contains("code"); code && code->is_string())
+      return std::string(code->as_string());
+  return "unparseable";
+}
+
+// --- clients ---------------------------------------------------------------
+
+AckClient::AckClient(zmq::context_t& context, const std::string& endpoint, bool delimiter)
+    : socket_(context, zmq::socket_type::dealer), delimiter_(delimiter) {
+  ClientOptions(socket_);
+  socket_.connect(endpoint);
+}
+
+void AckClient::Send(std::string_view event) {
+  if (delimiter_) SendMultipart(socket_, {std::string(), std::string(event)});
+  else SendMultipart(socket_, {std::string(event)});
+}
+
+void AckClient::SendFrames(const std::vector<std::string>& frames) { SendMultipart(socket_, frames); }
+
+std::optional<std::vector<std::string>> AckClient::ReceiveFrames(Ms timeout) {
+  return ReceiveMultipart(socket_, timeout);
+}
+
+std::optional<std::string> AckClient::Receive(Ms timeout) {
+  auto frames = ReceiveMultipart(socket_, timeout);
+  if (!frames || frames->empty()) return std::nullopt;
+  return frames->back();
+}
+
+std::vector<std::string> AckClient::ReceiveMany(size_t n, Ms timeout) {
+  std::vector<std::string> replies;
+  replies.reserve(n);
+  const auto deadline = Clock::now() + timeout;
+  while (replies.size() < n) {
+    const auto left = std::chrono::duration_cast<Ms>(deadline - Clock::now());
+    if (left <= 0ms) break;
+    if (auto reply = Receive(left)) replies.push_back(std::move(*reply));
+  }
+  return replies;
+}
+
+std::optional<std::string> AckClient::Request(std::string_view event, Ms timeout) {
+  Send(event);
+  return Receive(timeout);
+}
+
+ReqClient::ReqClient(zmq::context_t& context, const std::string& endpoint)
+    : socket_(context, zmq::socket_type::req) {
+  ClientOptions(socket_);
+  socket_.connect(endpoint);
+}
+
+std::optional<std::vector<std::string>> ReqClient::Request(std::string_view event, Ms timeout) {
+  SendMultipart(socket_, {std::string(event)});
+  return ReceiveMultipart(socket_, timeout);
+}
+
+PushClient::PushClient(zmq::context_t& context, const std::string& endpoint)
+    : socket_(context, zmq::socket_type::push) {
+  ClientOptions(socket_);
+  socket_.connect(endpoint);
+}
+
+void PushClient::Send(std::string_view event) { SendMultipart(socket_, {std::string(event)}); }
+
+SubClient::SubClient(zmq::context_t& context, const std::string& endpoint,
+                     const std::vector<std::string>& prefixes)
+    : socket_(context, zmq::socket_type::sub) {
+  socket_.set(zmq::sockopt::linger, 0);
+  socket_.set(zmq::sockopt::rcvhwm, 0);
+  for (const auto& p : prefixes) socket_.set(zmq::sockopt::subscribe, p);
+  socket_.connect(endpoint);
+}
+
+std::optional<Published> SubClient::ReceiveAny(Ms timeout) {
+  auto frames = ReceiveMultipart(socket_, timeout);
+  if (!frames) return std::nullopt;
+  REQUIRE(frames->size() == 2);  // topic, alert JSON
+  Published p{(*frames)[0], (*frames)[1], ParseObject((*frames)[1])};
+  return p;
+}
+
+std::optional<Published> SubClient::Receive(Ms timeout) {
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<Ms>(deadline - Clock::now());
+    auto p = ReceiveAny(std::max(left, 0ms));
+    if (!p) return std::nullopt;
+    const auto* rule = p->alert.if_contains("rule");
+    if (!(rule && rule->is_string() && rule->as_string() == kProbeRuleId)) return p;
+  }
+}
+
+// --- the daemon ------------------------------------------------------------
+
+Daemon::Daemon(std::initializer_list<RuleFile> rules) {
+  char tmpl[] = "/tmp/vigia-e2e-XXXXXX";
+  REQUIRE(mkdtemp(tmpl) != nullptr);
+  dir_ = tmpl;
+  std::filesystem::create_directories(dir_ / "rules");
+  std::filesystem::create_directories(dir_ / "var");
+  ack_port_ = FreePort();
+  do push_port_ = FreePort(); while (push_port_ == ack_port_);
+  do alerts_port_ = FreePort(); while (alerts_port_ == ack_port_ || alerts_port_ == push_port_);
+  WriteConfig(DefaultConfig());
+  WriteRuleFile({"zz-e2e-probe.yaml", kProbeRules});
+  for (const auto& r : rules) WriteRuleFile(r);
+}
+
+Daemon::~Daemon() {
+  if (pid_ > 0 && !exit_code_) {
+    kill(pid_, SIGKILL);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+std::string Daemon::DefaultConfig() const {
+  std::ostringstream c;
+  c << "# SPDX-License-Identifier: Apache-2.0\n"
+    << "node: e2e\n"
+    << "rules: [rules/*.yaml]\n"
+    << "storage: {path: var/vigia.db, sync: normal}\n"
+    << "ingest:\n"
+    << "  zmq:\n"
+    << "    - {bind: \"" << AckEndpoint() << "\", mode: ack}\n"
+    << "    - {bind: \"" << PushEndpoint() << "\", mode: push}\n"
+    << "    - {bind: \"" << IpcEndpoint() << "\", mode: ack}\n"
+    << "alerts: {publish: \"" << AlertsEndpoint() << "\"}\n"
+    << "log: {level: info, format: text}\n";
+  return c.str();
+}
+
+void Daemon::WriteConfig(std::string_view yaml) { WriteFile(config_path(), yaml); }
+
+void Daemon::WriteRuleFile(const RuleFile& file) { WriteFile(dir_ / "rules" / file.name, file.yaml); }
+
+void Daemon::RemoveRuleFile(std::string_view name) { std::filesystem::remove(dir_ / "rules" / name); }
+
+void Daemon::Start(const std::vector<std::string>& args) {
+  REQUIRE(pid_ < 0);
+  // Everything the child needs is built before fork: after it, only
+  // async-signal-safe calls until execv.
+  std::vector<std::string> argv_text = {VIGIA_VIGIAD, "--config", config_path().string()};
+  argv_text.insert(argv_text.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_text) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const std::string err_path = (dir_ / "stderr.log").string();
+  const std::string out_path = (dir_ / "stdout.log").string();
+  const pid_t parent = getpid();
+
+  pid_ = fork();
+  REQUIRE(pid_ >= 0);
+  if (pid_ == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);  // a crashed test run leaves no daemon behind
+    if (getppid() != parent) _exit(126);
+    const int in = open("/dev/null", O_RDONLY);
+    const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (in < 0 || out < 0 || err < 0) _exit(126);
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(err, 2);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+}
+
+bool Daemon::StartAndWaitReady(Ms timeout) {
+  Start();
+  return WaitForLog("daemon.ready", timeout);
+}
+
+int Daemon::CountLog(std::string_view event_id) const {
+  // Lines are "<time> <level> <event-id> key=value...": match the third word.
+  std::istringstream lines(Stderr());
+  int count = 0;
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::string time, level, id;
+    if (words >> time >> level >> id && id == event_id) ++count;
+  }
+  return count;
+}
+
+bool Daemon::WaitForLog(std::string_view event_id, Ms timeout, int count) {
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    if (CountLog(event_id) >= count) return true;
+    const bool running = IsRunning();
+    if (!running && CountLog(event_id) >= count) return true;
+    if (!running || Clock::now() >= deadline) break;
+    std::this_thread::sleep_for(kPollStep);
+  }
+  UNSCOPED_INFO("waited " << timeout.count() << " ms for log event '" << event_id << "' x" << count
+                          << (IsRunning() ? "" : " (vigiad exited)") << "; vigiad stderr:\n"
+                          << Tail(Stderr()));
+  return false;
+}
+
+std::string Daemon::Stderr() const { return ReadFile(dir_ / "stderr.log"); }
+
+std::string Daemon::Stdout() const { return ReadFile(dir_ / "stdout.log"); }
+
+void Daemon::Signal(int signo) {
+  REQUIRE(pid_ > 0);
+  REQUIRE(IsRunning());
+  REQUIRE(kill(pid_, signo) == 0);
+}
+
+bool Daemon::IsRunning() {
+  if (pid_ <= 0 || exit_code_) return false;
+  int status = 0;
+  const pid_t r = waitpid(pid_, &status, WNOHANG);
+  if (r == 0) return true;
+  if (r == pid_) exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  else exit_code_ = -1;
+  return false;
+}
+
+std::optional<int> Daemon::WaitExit(Ms timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (IsRunning()) {
+    if (Clock::now() >= deadline) {
+      UNSCOPED_INFO("vigiad still running after " << timeout.count() << " ms; stderr:\n"
+                                                  << Tail(Stderr()));
+      return std::nullopt;
+    }
+    std::this_thread::sleep_for(kPollStep);
+  }
+  if (exit_code_ != 0) UNSCOPED_INFO("vigiad exited with " << *exit_code_ << "; stderr:\n" << Tail(Stderr()));
+  return exit_code_;
+}
+
+std::string Daemon::AckEndpoint() const { return "tcp://127.0.0.1:" + std::to_string(ack_port_); }
+std::string Daemon::PushEndpoint() const { return "tcp://127.0.0.1:" + std::to_string(push_port_); }
+std::string Daemon::IpcEndpoint() const { return "ipc://" + (dir_ / "ingest").string(); }
+std::string Daemon::AlertsEndpoint() const {
+  return "tcp://127.0.0.1:" + std::to_string(alerts_port_);
+}
+
+SubClient Daemon::Subscribe(const std::vector<std::string>& prefixes) {
+  std::vector<std::string> with_probe = prefixes;
+  with_probe.push_back(kProbeTopic);
+  SubClient sub(context_, AlertsEndpoint(), with_probe);
+  AckClient ack(context_, AckEndpoint());
+  const auto deadline = Clock::now() + 10s;
+  while (Clock::now() < deadline) {
+    const std::string id = "probe-" + std::to_string(++probe_seq_);
+    boost::json::object probe = {{"id", id},         {"type", "e2e_probe"}, {"time", TimeFromNow()},
+                                 {"source", "e2e"}, {"region", "MX-ZAC"}};
+    auto reply = ack.Request(Json(probe), 5s);
+    REQUIRE(reply);
+    REQUIRE(ReplyKind(*reply) == "accepted");
+    // The probe alert lists the probe event; an older probe's alert doesn't count.
+    const auto until = Clock::now() + 200ms;
+    while (Clock::now() < until) {
+      auto p = sub.ReceiveAny(std::chrono::duration_cast<Ms>(until - Clock::now()));
+      if (!p) break;
+      if (p->topic == kProbeTopic && p->json.find("\"" + id + "\"") != std::string::npos) return sub;
+    }
+  }
+  FAIL("no probe alert reached a subscriber of " << AlertsEndpoint() << " within 10 s; stderr:\n"
+                                                  << Tail(Stderr()));
+  throw std::logic_error("unreachable");
+}
+
+}  // namespace vigia::e2e

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: Apache-2.0
+// End-to-end fixture (STYLE.md §6): runs the real vigiad in a temp dir on
+// loopback ZeroMQ endpoints, and small clients for its sockets. Every wait has a
+// timeout and watches the daemon's log or sockets; nothing sleeps blindly.
+//
+// Thread rules: a Daemon and its clients are used by the test's thread only.
+// Ownership: clients borrow a zmq::context_t (usually Daemon::context()) that
+// must outlive them; declare them after the Daemon.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/json.hpp>
+#include <zmq.hpp>
+
+namespace vigia::e2e {
+
+using Ms = std::chrono::milliseconds;
+using namespace std::chrono_literals;
+
+// A loopback TCP port that was free a moment ago (bound to 127.0.0.1:0, released).
+uint16_t FreePort();
+
+// `now + offset` in RFC 3339 UTC with whole seconds: "2024-05-01T10:00:00Z".
+std::string TimeFromNow(std::chrono::seconds offset = 0s);
+
+// A valid report event (events.md): source e2e, region MX-CHH, group journalist,
+// time now + `offset`. Tests edit the object to make it invalid or different.
+boost::json::object ReportEvent(std::string_view id, std::string_view category = "threat",
+                                std::chrono::seconds offset = 0s);
+std::string Json(const boost::json::value& v);
+// The object in `json`; an empty object when it is not a JSON object.
+boost::json::object ParseObject(std::string_view json);
+// The string at `key`; a non-string value serialized; "<missing>" when absent.
+std::string Str(const boost::json::object& o, std::string_view key);
+// The strings of the array at `key` (non-strings serialized); empty when absent.
+std::vector<std::string> Strings(const boost::json::object& o, std::string_view key);
+// "accepted", "duplicate", the error code of an error reply, or "unparseable".
+std::string ReplyKind(std::string_view reply);
+
+// The probe rule every fixture daemon loads: events of type e2e_probe raise
+// alert.info.MX-ZAC. Daemon::Subscribe uses it to know a subscription is live.
+inline constexpr const char* kProbeRuleId = "e2e-probe";
+inline constexpr const char* kProbeTopic = "alert.info.MX-ZAC";
+
+// DEALER on an ack endpoint; pipelines freely (no send or receive high-water mark).
+class AckClient {
+ public:
+  // `delimiter`: prefix each event with the empty frame REQ would add.
+  AckClient(zmq::context_t& context, const std::string& endpoint, bool delimiter = true);
+  void Send(std::string_view event);
+  // Sends a raw multipart message (the event last), no delimiter added.
+  void SendFrames(const std::vector<std::string>& frames);
+  std::optional<std::vector<std::string>> ReceiveFrames(Ms timeout);
+  // The last frame of the next reply.
+  std::optional<std::string> Receive(Ms timeout);
+  // Up to `n` replies (last frames), stopping when `timeout` has passed in total.
+  std::vector<std::string> ReceiveMany(size_t n, Ms timeout);
+  // Send and wait for the reply; nullopt on timeout.
+  std::optional<std::string> Request(std::string_view event, Ms timeout = 10s);
+  zmq::socket_t& socket() { return socket_; }
+
+ private:
+  zmq::socket_t socket_;
+  bool delimiter_;
+};
+
+// REQ on an ack endpoint: strict send / receive turns.
+class ReqClient {
+ public:
+  ReqClient(zmq::context_t& context, const std::string& endpoint);
+  // All frames of the reply as REQ delivers them (envelope stripped); nullopt on timeout.
+  std::optional<std::vector<std::string>> Request(std::string_view event, Ms timeout = 10s);
+
+ private:
+  zmq::socket_t socket_;
+};
+
+// PUSH on a push endpoint.
+class PushClient {
+ public:
+  PushClient(zmq::context_t& context, const std::string& endpoint);
+  void Send(std::string_view event);
+
+ private:
+  zmq::socket_t socket_;
+};
+
+struct Published {
+  std::string topic;
+  std::string json;
+  boost::json::object alert;
+};
+
+// SUB on the alert stream. Get one from Daemon::Subscribe, which waits until
+// the subscription is live (ZeroMQ drops what a PUB sends before that).
+class SubClient {
+ public:
+  SubClient(zmq::context_t& context, const std::string& endpoint,
+            const std::vector<std::string>& prefixes);
+  // The next alert or update, skipping the fixture's probe alerts.
+  std::optional<Published> Receive(Ms timeout);
+  // The next message, probes included.
+  std::optional<Published> ReceiveAny(Ms timeout);
+
+ private:
+  zmq::socket_t socket_;
+};
+
+struct RuleFile {
+  std::string name;  // under <dir>/rules/, e.g. "main.yaml"
+  std::string yaml;
+};
+
+// One vigiad process and its temp dir (mkdtemp under /tmp): vigia.yaml, rules/,
+// var/, stderr.log, stdout.log. The config binds an ack endpoint, a push endpoint
+// (tcp, free loopback ports), an ack endpoint on ipc://<dir>/ingest, and the
+// alert stream. Non-copyable; the destructor SIGKILLs a running daemon and
+// removes the dir.
+class Daemon {
+ public:
+  // Writes the dir, the default config and the rule files; does not start.
+  Daemon() : Daemon(std::initializer_list<RuleFile>{}) {}
+  explicit Daemon(std::initializer_list<RuleFile> rules);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  const std::filesystem::path& dir() const { return dir_; }
+  std::filesystem::path config_path() const { return dir_ / "vigia.yaml"; }
+  // The config written by the constructor, with its endpoints.
+  std::string DefaultConfig() const;
+  void WriteConfig(std::string_view yaml);
+  void WriteRuleFile(const RuleFile& file);
+  void RemoveRuleFile(std::string_view name);
+
+  // fork + execv `vigiad --config <dir>/vigia.yaml [args...]`.
+  // REQUIRES: not started yet.
+  void Start(const std::vector<std::string>& args = {});
+  // Start() and wait for daemon.ready (true) or an exit / timeout (false).
+  bool StartAndWaitReady(Ms timeout = 10s);
+  // Waits until the log holds `event_id` at least `count` times. False on
+  // timeout or when the daemon exits first.
+  bool WaitForLog(std::string_view event_id, Ms timeout, int count = 1);
+  int CountLog(std::string_view event_id) const;
+  std::string Stderr() const;
+  std::string Stdout() const;
+
+  void Signal(int signo);
+  bool IsRunning();
+  // The exit code (128 + signal when killed); nullopt if still running at the timeout.
+  std::optional<int> WaitExit(Ms timeout);
+
+  std::string AckEndpoint() const;
+  std::string PushEndpoint() const;
+  std::string IpcEndpoint() const;
+  std::string AlertsEndpoint() const;
+  uint16_t ack_port() const { return ack_port_; }
+  uint16_t alerts_port() const { return alerts_port_; }
+
+  zmq::context_t& context() { return context_; }
+  // A SUB on the alert stream for `prefixes`, returned once a probe alert
+  // proves the subscription is live (fails the test after 10 s).
+  SubClient Subscribe(const std::vector<std::string>& prefixes);
+
+ private:
+  std::filesystem::path dir_;
+  uint16_t ack_port_ = 0, push_port_ = 0, alerts_port_ = 0;
+  pid_t pid_ = -1;
+  std::optional<int> exit_code_;
+  int probe_seq_ = 0;
+  zmq::context_t context_{1};
+};
+
+}  // namespace vigia::e2e
