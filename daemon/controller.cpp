@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 #include <zmq.hpp>
 
+#include "connectors/file_connector.h"
 #include "connectors/zmq_connector.h"
 #include "daemon/core.h"
 #include "daemon/log_events.h"
@@ -127,6 +128,16 @@ int Controller::Impl::Start() {
       return 1;
     }
     spdlog::info("{} connector={} endpoint={}", log::kListening, c->name(), c->bound_endpoint());
+    connectors.push_back(std::move(c));
+  }
+  for (const auto& tailed : config.ingest.files) {
+    auto c = std::make_unique<connectors::FileConnector>(
+        tailed.path, tailed.from == config::TailFrom::kStart, config.ingest.max_message);
+    if (std::string err = c->Open(); !err.empty()) {
+      spdlog::error("{} reason=\"{}\"", log::kStartFailed, err);
+      return 1;
+    }
+    spdlog::info("{} connector={}", log::kListening, c->name());
     connectors.push_back(std::move(c));
   }
   DecodeLimits limits;
