@@ -41,8 +41,8 @@ LoadResult<Config> LoadConfig(const std::filesystem::path& file) {
     Diagnostic d;
     d.code = "C001";
     d.pos = {file.string(), 0, 0};  // no line to point at
-    d.message = std::filesystem::exists(file, ec) ? "cannot read the config file"
-                                                  : "no such config file";
+    d.message =
+        std::filesystem::exists(file, ec) ? "cannot read the config file" : "no such config file";
     d.hint = "vigiad --config FILE; the installed default is /etc/vigia/vigia.yaml";
     return {std::nullopt, {std::move(d)}};
   }

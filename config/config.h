@@ -33,9 +33,9 @@
 
 namespace vigia::config {
 
-enum class SyncMode { kFull, kNormal };      // storage.sync
-enum class ZmqMode { kAck, kPush };          // ROUTER with replies | PULL
-enum class TailFrom { kStart, kEnd };        // where a newly seen tailed file is read from
+enum class SyncMode { kFull, kNormal };  // storage.sync
+enum class ZmqMode { kAck, kPush };      // ROUTER with replies | PULL
+enum class TailFrom { kStart, kEnd };    // where a newly seen tailed file is read from
 enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError };
 enum class LogFormat { kText, kJson };
 
@@ -70,7 +70,7 @@ struct EngineConfig {
 struct ZmqBind {
   std::string endpoint;  // ready for zmq_bind: "tcp://127.0.0.1:7701", "ipc:///abs/path"
   ZmqMode mode = ZmqMode::kAck;
-  SourcePos pos;         // of the endpoint, for "bind failed" messages
+  SourcePos pos;  // of the endpoint, for "bind failed" messages
 };
 
 struct CurveAuth {
@@ -80,7 +80,7 @@ struct CurveAuth {
 
 // A JSON Lines file the daemon tails, for integrators that can only drop files.
 struct TailedFile {
-  std::filesystem::path path;      // absolute
+  std::filesystem::path path;  // absolute
   TailFrom from = TailFrom::kStart;
   SourcePos pos;
 };
@@ -89,7 +89,7 @@ struct IngestConfig {
   std::vector<ZmqBind> zmq;
   uint64_t max_message = 64 * 1024;  // bytes, kMinMessageLimit..kMaxMessageLimit
   DurationUs dedup_window = 30 * kDay;
-  std::optional<CurveAuth> auth;     // set: ingest sockets require CurveZMQ
+  std::optional<CurveAuth> auth;  // set: ingest sockets require CurveZMQ
   std::vector<TailedFile> files;
 };
 
@@ -99,10 +99,10 @@ struct AlertsConfig {
 };
 
 struct HttpConfig {
-  std::string bind;                    // "127.0.0.1:7780", as written
-  std::string host;                    // "127.0.0.1", "::1" (no brackets), "localhost"
+  std::string bind;  // "127.0.0.1:7780", as written
+  std::string host;  // "127.0.0.1", "::1" (no brackets), "localhost"
   uint16_t port = 0;
-  std::filesystem::path tokens_file;   // absolute; empty: only /healthz and /metrics
+  std::filesystem::path tokens_file;  // absolute; empty: only /healthz and /metrics
   SourcePos pos;
 };
 
@@ -129,9 +129,9 @@ struct Config {
   StorageConfig storage;
   EngineConfig engine;
   IngestConfig ingest;
-  std::optional<AlertsConfig> alerts;      // absent: no alert stream
-  std::optional<HttpConfig> http;          // absent: no HTTP API
-  std::optional<NotifierSection> notifier; // absent: alerts are not sent anywhere
+  std::optional<AlertsConfig> alerts;       // absent: no alert stream
+  std::optional<HttpConfig> http;           // absent: no HTTP API
+  std::optional<NotifierSection> notifier;  // absent: alerts are not sent anywhere
   LogConfig log;
 };
 

@@ -12,8 +12,8 @@ using testing::Where;
 using Strings = std::vector<std::string>;
 
 struct Case {
-  std::string yaml;      // line 1; a way in for events is added as line 2
-  Strings where;         // "line:column code" of each diagnostic, in order
+  std::string yaml;  // line 1; a way in for events is added as line 2
+  Strings where;     // "line:column code" of each diagnostic, in order
 };
 
 LoadResult<Config> ParseCase(const std::string& yaml) {
@@ -131,8 +131,7 @@ TEST_CASE("A key given twice is C109 at the second", "[config]") {
       {"log: {level: info, level: debug}", {"1:20 C109"}},
   });
   auto result = testing::Parse(std::string(testing::kWayIn) + "log: {}\nlog: {}\n");
-  CHECK(Briefs(result.diagnostics()) ==
-        Strings{"3:1 C109 duplicate key 'log' (first at line 2)"});
+  CHECK(Briefs(result.diagnostics()) == Strings{"3:1 C109 duplicate key 'log' (first at line 2)"});
 }
 
 TEST_CASE("A missing required key is C108 at its mapping", "[config]") {

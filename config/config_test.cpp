@@ -151,8 +151,7 @@ log: {level: info, format: text}
 )");
   CHECK_FALSE(result.ok());
   CHECK(result.error_count() == 4);
-  CHECK(Where(result.diagnostics()) ==
-        Strings{"1:1 C101", "2:42 C104", "2:57 C103", "5:14 C106"});
+  CHECK(Where(result.diagnostics()) == Strings{"1:1 C101", "2:42 C104", "2:57 C103", "5:14 C106"});
 }
 
 TEST_CASE("Relative paths resolve against the config file's folder", "[config]") {
@@ -211,16 +210,13 @@ TEST_CASE("An unreadable or invalid file is C001", "[config]") {
 }
 
 TEST_CASE("A config with no way to receive events is C108", "[config]") {
-  SECTION("an empty file") {
-    CHECK(Where(Parse("").diagnostics()) == Strings{"1:1 C108"});
-  }
+  SECTION("an empty file") { CHECK(Where(Parse("").diagnostics()) == Strings{"1:1 C108"}); }
   SECTION("an ingest section without sockets or files, pointed at") {
     CHECK(Where(Parse("log: {level: info}\ningest: {max_message: 1MiB}\n").diagnostics()) ==
           Strings{"2:1 C108"});
   }
   SECTION("an HTTP API without tokens cannot take events") {
-    CHECK(Where(Parse("http: {bind: '127.0.0.1:7780'}\n").diagnostics()) ==
-          Strings{"1:1 C108"});
+    CHECK(Where(Parse("http: {bind: '127.0.0.1:7780'}\n").diagnostics()) == Strings{"1:1 C108"});
   }
   SECTION("an HTTP API with tokens is enough") {
     CHECK(Parse("http: {bind: '127.0.0.1:7780', tokens_file: t.yaml}\n").ok());
@@ -233,9 +229,7 @@ TEST_CASE("A config with no way to receive events is C108", "[config]") {
     CHECK(Where(Parse("ingets: {zmq: [{bind: 'inproc://e', mode: ack}]}\n").diagnostics()) ==
           Strings{"1:1 C101"});
   }
-  SECTION("tailed files are enough") {
-    CHECK(Parse("ingest: {files: [{path: a.jsonl}]}\n").ok());
-  }
+  SECTION("tailed files are enough") { CHECK(Parse("ingest: {files: [{path: a.jsonl}]}\n").ok()); }
 }
 
 TEST_CASE("Diagnostics come in the order of the file", "[config]") {

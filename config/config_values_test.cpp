@@ -76,7 +76,8 @@ TEST_CASE("Durations take s, m, h, d or w and keep their ranges", "[config][dura
   CHECK(WithIngest("dedup_window: 1w").value().ingest.dedup_window == kWeek);
 }
 
-TEST_CASE("ZeroMQ endpoints are tcp with an address and port, ipc or inproc", "[config][endpoint]") {
+TEST_CASE("ZeroMQ endpoints are tcp with an address and port, ipc or inproc",
+          "[config][endpoint]") {
   auto ok = [](std::string_view text) {
     auto e = detail::ParseZmqEndpoint(text, "/etc/vigia");
     return e ? e->text : "error: " + e.error().message;
@@ -191,8 +192,7 @@ TEST_CASE("Node names look like host names", "[config]") {
   CHECK_FALSE(detail::IsNodeName("a b"));
   CHECK_FALSE(detail::IsNodeName("nodo-ñ"));
   CHECK_FALSE(detail::IsNodeName(std::string(65, 'a')));
-  CHECK(Parse(std::string(testing::kWayIn) + "node: chihuahua-1\n").value().node ==
-        "chihuahua-1");
+  CHECK(Parse(std::string(testing::kWayIn) + "node: chihuahua-1\n").value().node == "chihuahua-1");
 }
 
 }  // namespace

@@ -96,7 +96,8 @@ size_t CountErrors(const std::vector<Diagnostic>& diags) {
   }));
 }
 
-std::string RenderText(const std::vector<Diagnostic>& diags, bool summary) {
+std::string RenderText(const std::vector<Diagnostic>& diags, bool summary,
+                       std::string_view consequence) {
   std::string out;
   for (const Diagnostic& d : diags) {
     AppendHeader(d, out);
@@ -117,7 +118,7 @@ std::string RenderText(const std::vector<Diagnostic>& diags, bool summary) {
     size_t errors = CountErrors(diags);
     out += Plural(diags.size(), "problem") + " (" + Plural(errors, "error") + ", " +
            Plural(diags.size() - errors, "warning") + ")";
-    if (errors > 0) out += "; new rules not loaded, previous rules stay active";
+    if (errors > 0 && !consequence.empty()) out += "; " + std::string(consequence);
     out += '\n';
   }
   return out;

@@ -39,7 +39,10 @@ struct Diagnostic {
 // a caret of `span` characters (when the line is known or readable), and the hint.
 // A warning is its first line and the hint (as in E1: it points at valid rules).
 // When `summary` is true and `diags` is not empty, a closing line counts them.
-std::string RenderText(const std::vector<Diagnostic>& diags, bool summary = true);
+// `consequence` closes the count line when there are errors.
+inline constexpr std::string_view kRulesNotLoaded = "new rules not loaded, previous rules stay active";
+std::string RenderText(const std::vector<Diagnostic>& diags, bool summary = true,
+                       std::string_view consequence = kRulesNotLoaded);
 // One JSON object per diagnostic, as a JSON array.
 std::string RenderJson(const std::vector<Diagnostic>& diags);
 

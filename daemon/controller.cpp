@@ -89,7 +89,7 @@ int Controller::Impl::Start() {
   CatalogPaths paths{config.catalogs.regions, config.catalogs.groups, config.catalogs.taxonomy};
   auto loaded_catalogs = LoadCatalogs(paths);
   if (!loaded_catalogs.ok()) {
-    spdlog::error("{} reason=catalogs\n{}", log::kStartFailed, RenderText(loaded_catalogs.diagnostics()));
+    spdlog::error("{} reason=catalogs\n{}", log::kStartFailed, RenderText(loaded_catalogs.diagnostics(), true, "vigiad not started"));
     return 2;
   }
   catalogs = std::make_shared<const Catalogs>(std::move(loaded_catalogs).value());

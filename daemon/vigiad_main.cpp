@@ -55,7 +55,8 @@ int main(int argc, char** argv) {
     config = vigia::config::DefaultConfig(std::filesystem::current_path());
   } else {
     auto loaded = vigia::config::LoadConfig(config_file);
-    if (!loaded.diagnostics().empty()) std::cerr << vigia::RenderText(loaded.diagnostics());
+    if (!loaded.diagnostics().empty())
+      std::cerr << vigia::RenderText(loaded.diagnostics(), true, "vigiad not started");
     if (!loaded.ok()) return 2;
     config = std::move(loaded).value();
   }
@@ -63,7 +64,7 @@ int main(int argc, char** argv) {
     vigia::CatalogPaths paths{config.catalogs.regions, config.catalogs.groups, config.catalogs.taxonomy};
     auto catalogs = vigia::LoadCatalogs(paths);
     if (!catalogs.ok()) {
-      std::cerr << vigia::RenderText(catalogs.diagnostics());
+      std::cerr << vigia::RenderText(catalogs.diagnostics(), true, "");
       return 2;
     }
     auto rules = vigia::daemon::LoadConfiguredRules(config, catalogs.value());

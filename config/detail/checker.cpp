@@ -11,7 +11,8 @@
 namespace vigia::config::detail {
 namespace {
 
-constexpr std::string_view kDurationHint = "a whole number with a unit s, m, h, d or w: 90s, 15m, 1h, 7d";
+constexpr std::string_view kDurationHint =
+    "a whole number with a unit s, m, h, d or w: 90s, 15m, 1h, 7d";
 constexpr std::string_view kSizeHint =
     "a whole number of bytes, or with a unit B, KiB or MiB (no space): 65536, 64KiB, 1MiB";
 
@@ -36,8 +37,9 @@ Kind KindOf(const YAML::Node& node) {
   const std::string& s = node.Scalar();
   if (IsOneOf(s, {"", "~", "null", "Null", "NULL"})) return Kind::kNull;
   if (IsOneOf(s, {"true", "True", "TRUE", "false", "False", "FALSE"})) return Kind::kBool;
-  static const std::regex kNumber(
-      R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|0x[0-9a-fA-F]+|0o[0-7]+|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))");
+  static const std::regex kNumber(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)"
+                                  R"(|0x[0-9a-fA-F]+|0o[0-7]+)"
+                                  R"(|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))");
   if (std::regex_match(s, kNumber)) return Kind::kNumber;
   return Kind::kString;
 }
@@ -85,8 +87,8 @@ size_t EditDistance(std::string_view a, std::string_view b) {
   for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
     for (size_t j = 1; j <= b.size(); ++j) {
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1,
-                          d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      d[i][j] = std::min(
+          {d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
       if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
         d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
       }
@@ -286,8 +288,7 @@ std::optional<uint64_t> Checker::Size(const Entry& e, uint64_t min, uint64_t max
     Error("C105", Anchor(e), "invalid size '" + text + "' for '" + KeyName(e.name) + "'",
           std::string(kSizeHint));
   } else if (*bytes < min || *bytes > max) {
-    Error("C105", Anchor(e),
-          "size '" + text + "' for '" + KeyName(e.name) + "' is out of range",
+    Error("C105", Anchor(e), "size '" + text + "' for '" + KeyName(e.name) + "' is out of range",
           "must be from " + FormatSize(min) + " to " + FormatSize(max));
     bytes.reset();
   }

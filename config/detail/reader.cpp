@@ -9,8 +9,9 @@
 namespace vigia::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 10> kTopKeys = {
-    "node", "catalogs", "rules", "storage", "engine", "ingest", "alerts", "http", "notifier", "log"};
+constexpr std::array<std::string_view, 10> kTopKeys = {"node",     "catalogs", "rules",  "storage",
+                                                       "engine",   "ingest",   "alerts", "http",
+                                                       "notifier", "log"};
 constexpr std::array<std::string_view, 3> kCatalogKeys = {"regions", "groups", "taxonomy"};
 constexpr std::array<std::string_view, 3> kStorageKeys = {"path", "retention", "sync"};
 constexpr std::array<std::string_view, 2> kSyncWords = {"full", "normal"};
@@ -19,8 +20,7 @@ constexpr std::array<std::string_view, 3> kEngineKeys = {"allowed_lateness", "ma
 constexpr std::array<std::string_view, 1> kAlertsKeys = {"publish"};
 constexpr std::array<std::string_view, 2> kHttpKeys = {"bind", "tokens_file"};
 constexpr std::array<std::string_view, 2> kLogKeys = {"level", "format"};
-constexpr std::array<std::string_view, 5> kLevelWords = {"trace", "debug", "info", "warn",
-                                                         "error"};
+constexpr std::array<std::string_view, 5> kLevelWords = {"trace", "debug", "info", "warn", "error"};
 constexpr std::array<std::string_view, 2> kFormatWords = {"text", "json"};
 
 // rules.md: lateness is at most 30 days, for rules and engine alike.
@@ -59,7 +59,9 @@ void Reader::Read(const YAML::Node& root) {
     if (e.name == "log") ReadLog(e);
   }
   if (config_.node.empty()) config_.node = HostName();
-  if (config_.storage.path.empty()) config_.storage.path = Resolve("var/vigia.db", config_.base_dir);
+  if (config_.storage.path.empty()) {
+    config_.storage.path = Resolve("var/vigia.db", config_.base_dir);
+  }
   CheckClaims();
   CheckSomethingReceives(root, entries);
 }
@@ -68,8 +70,8 @@ bool Reader::Require(const YAML::Node& map, const std::vector<Entry>& entries,
                      std::initializer_list<std::string_view> required) {
   bool all = true;
   for (std::string_view key : required) {
-    auto found = std::find_if(entries.begin(), entries.end(),
-                              [&](const Entry& e) { return e.name == key; });
+    auto found =
+        std::find_if(entries.begin(), entries.end(), [&](const Entry& e) { return e.name == key; });
     if (found != entries.end()) continue;
     // A misspelt key was reported as unknown with this one as its suggestion;
     // calling it missing as well would report one mistake twice.
@@ -100,8 +102,8 @@ std::optional<Endpoint> Reader::ZmqEndpoint(const Entry& e) {
   Result<Endpoint, Problem> endpoint = ParseZmqEndpoint(*text, config_.base_dir);
   if (!endpoint) {
     c_.Error("C106", Checker::Anchor(e),
-             "invalid endpoint '" + *text + "' for '" + c_.KeyName(e.name) + "': " +
-                 endpoint.error().message,
+             "invalid endpoint '" + *text + "' for '" + c_.KeyName(e.name) +
+                 "': " + endpoint.error().message,
              endpoint.error().hint);
     return std::nullopt;
   }

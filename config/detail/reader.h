@@ -39,7 +39,7 @@ class Reader {
     std::string id;               // endpoint text or absolute file path
     std::optional<Endpoint> tcp;  // tcp endpoints and listen addresses: host and port
     YAML::Node at;
-    std::string key;              // "ingest.zmq[0].bind"
+    std::string key;  // "ingest.zmq[0].bind"
   };
 
   void ReadNode(const Entry& e);
@@ -47,10 +47,10 @@ class Reader {
   void ReadRules(const Entry& e);
   void ReadStorage(const Entry& e);
   void ReadEngine(const Entry& e);
-  void ReadIngest(const Entry& e);       // ingest_reader.cpp
-  void ReadZmq(const Entry& e);          // ingest_reader.cpp
-  void ReadAuth(const Entry& e);         // ingest_reader.cpp
-  void ReadFiles(const Entry& e);        // ingest_reader.cpp
+  void ReadIngest(const Entry& e);  // ingest_reader.cpp
+  void ReadZmq(const Entry& e);     // ingest_reader.cpp
+  void ReadAuth(const Entry& e);    // ingest_reader.cpp
+  void ReadFiles(const Entry& e);   // ingest_reader.cpp
   void ReadAlerts(const Entry& e);
   void ReadHttp(const Entry& e);
   void ReadNotifier(const Entry& e);

@@ -177,8 +177,7 @@ bool PortsClash(const Endpoint& a, const Endpoint& b) {
   if (a.transport != Transport::kTcp || b.transport != Transport::kTcp || a.port != b.port) {
     return false;
   }
-  return CanonicalHost(a.host) == CanonicalHost(b.host) || IsWildcard(a.host) ||
-         IsWildcard(b.host);
+  return CanonicalHost(a.host) == CanonicalHost(b.host) || IsWildcard(a.host) || IsWildcard(b.host);
 }
 
 std::filesystem::path Resolve(std::string_view path, const std::filesystem::path& base_dir) {

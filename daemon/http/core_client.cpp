@@ -43,50 +43,54 @@ EventError Overloaded(std::string id, const char* why) {
 }  // namespace
 
 CoreClient::CoreClient(zmq::context_t& context, const Catalogs& catalogs, DecodeLimits limits)
-    : query_(context, zmq::socket_type::dealer), channel_(context), decoder_(catalogs, limits) {
+    : context_(context), channel_(context), decoder_(catalogs, limits) {
+  ConnectQuery();
+}
+
+void CoreClient::ConnectQuery() {
+  query_ = zmq::socket_t(context_, zmq::socket_type::dealer);
   query_.set(zmq::sockopt::linger, 0);
   query_.connect(kQueryEndpoint);
 }
 
 QueryResult CoreClient::Query(const boost::json::object& request,
                               std::chrono::milliseconds timeout) {
-  const uint64_t seq = ++last_query_;
   const std::string text = boost::json::serialize(request);
   QueryResult result;
   result.error = "the core did not answer in time";
   try {
-    // [seq][request]: the core's ROUTER returns every frame but the last as it
-    // came, so the sequence number pairs an answer with its query.
-    std::array<zmq::const_buffer, 2> frames = {zmq::buffer(&seq, sizeof seq), zmq::buffer(text)};
+    // [empty delimiter][request], as a REQ socket sends it; the answer comes
+    // back as [empty delimiter][answer].
+    std::array<zmq::const_buffer, 2> frames = {zmq::const_buffer(), zmq::buffer(text)};
     if (!zmq::send_multipart(query_, frames, zmq::send_flags::dontwait)) {
       result.error = "the core is not accepting queries";
       return result;
     }
     const auto deadline = Clock::now() + timeout;
+    std::vector<zmq::message_t> reply;
     while (WaitReadable(query_, deadline)) {
-      std::vector<zmq::message_t> reply;
-      while (zmq::recv_multipart(query_, std::back_inserter(reply), zmq::recv_flags::dontwait)) {
-        if (reply.size() == 2 && connectors::FrameU64(reply[0]) == seq) {
-          boost::system::error_code ec;
-          boost::json::value parsed = boost::json::parse(reply[1].to_string_view(), ec);
-          const boost::json::object* o = ec ? nullptr : parsed.if_object();
-          const boost::json::value* status = o ? o->if_contains("status") : nullptr;
-          if (!status || !status->is_int64()) {
-            result.status = 500;
-            result.error = "the core gave an unreadable answer";
-            return result;
-          }
-          result.status = static_cast<int>(status->as_int64());
-          if (const auto* body = o->if_contains("body")) result.body = *body;
-          if (const auto* error = o->if_contains("error"); error && error->is_string())
-            result.error = std::string(error->as_string());
-          else
-            result.error.clear();
-          return result;
-        }
-        reply.clear();  // the late answer to an earlier query that timed out
+      if (!zmq::recv_multipart(query_, std::back_inserter(reply), zmq::recv_flags::dontwait)) continue;
+      if (reply.empty()) continue;
+      boost::system::error_code ec;
+      boost::json::value parsed = boost::json::parse(reply.back().to_string_view(), ec);
+      const boost::json::object* o = ec ? nullptr : parsed.if_object();
+      const boost::json::value* status = o ? o->if_contains("status") : nullptr;
+      if (!status || !status->is_int64()) {
+        result.status = 500;
+        result.error = "the core gave an unreadable answer";
+        return result;
       }
+      result.status = static_cast<int>(status->as_int64());
+      if (const auto* body = o->if_contains("body")) result.body = *body;
+      if (const auto* error = o->if_contains("error"); error && error->is_string())
+        result.error = std::string(error->as_string());
+      else
+        result.error.clear();
+      return result;
     }
+    // The answer may still come; a new socket (a new identity) makes sure it
+    // is never taken for the answer to the next query.
+    ConnectQuery();
   } catch (const zmq::error_t&) {
     result.error = "the core is not reachable";
   }

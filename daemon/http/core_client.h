@@ -45,7 +45,8 @@ class CoreClient {
   CoreClient& operator=(const CoreClient&) = delete;
 
   // Sends one query ({"op": ...}, see Core::HandleQuery) and waits for its
-  // answer, at most `timeout`. A late answer to an earlier query is discarded.
+  // answer, at most `timeout`. A late answer to a query that timed out is
+  // never taken for another's.
   QueryResult Query(const boost::json::object& request,
                     std::chrono::milliseconds timeout = kCoreTimeout);
 
@@ -63,10 +64,12 @@ class CoreClient {
   void DeadLetter(std::string_view raw, const EventError& error) { channel_.DeadLetter(raw, error); }
 
  private:
+  void ConnectQuery();
+
+  zmq::context_t& context_;
   zmq::socket_t query_;
   connectors::IngestChannel channel_;
   EventDecoder decoder_;
-  uint64_t last_query_ = 0;
   uint64_t last_token_ = 0;
 };
 

@@ -84,11 +84,14 @@ TEST_CASE("Health, metrics, unknown routes and wrong methods", "[http]") {
 TEST_CASE("A posted event is accepted, an invalid one names the field", "[http][events]") {
   TestDaemon d;
   const std::string tdt = "integrator-secret";
-  Reply ok = Post(d.port(), "/api/v1/events", tdt, Report("e1"));
+  const std::string e1 = Report("e1");
+  Reply ok = Post(d.port(), "/api/v1/events", tdt, e1);
   CHECK(ok.status == 200);
   CHECK(ok.body == R"({"accepted":"e1"})");
-  CHECK(Post(d.port(), "/api/v1/events", tdt, Report("e1")).body ==
-        R"({"accepted":"e1","duplicate":true})");
+  CHECK(Post(d.port(), "/api/v1/events", tdt, e1).body == R"({"accepted":"e1","duplicate":true})");
+  Reply conflict = Post(d.port(), "/api/v1/events", tdt, Report("e1", "MX-GRO"));
+  CHECK(conflict.status == 409);
+  CHECK(conflict.json().at("error").at("code") == "duplicate_conflict");
 
   Reply bad = Post(d.port(), "/api/v1/events", tdt,
                    R"({"id":"e2","type":"report","time":"23/03/2017","source":"red-tdt","region":"MX-CHH"})");
@@ -114,10 +117,12 @@ TEST_CASE("A posted event is accepted, an invalid one names the field", "[http][
   SECTION("rejected events are dead letters, visible to operators") {
     Reply letters = Get(d.port(), "/api/v1/deadletters", "operator-secret");
     REQUIRE(letters.status == 200);
-    const auto& list = letters.json().as_array();
-    REQUIRE(list.size() == 4);  // newest first: region, source, malformed, time
+    const boost::json::value json = letters.json();
+    const auto& list = json.as_array();
+    REQUIRE(list.size() == 5);  // newest first: region, source, malformed, time, conflict
     CHECK(list[0].at("reply").at("error").at("code") == "unauthorized");
     CHECK(list[3].at("reply").at("error").at("field") == "time");
+    CHECK(list[4].at("reply").at("error").at("code") == "duplicate_conflict");
   }
   SECTION("a body over 1 MiB is refused with 413") {
     Reply big = Post(d.port(), "/api/v1/events", tdt, std::string((1 << 20) + 1, ' '));
@@ -139,7 +144,8 @@ TEST_CASE("An array of events gets an array of replies in order", "[http][events
                  "[" + Report("b1") + ", {\"id\":\"b2\"}, " + Report("b3", "MX-OAX") + "," +
                      Report("b4", "MX-GRO") + "]");
   CHECK(r.status == 200);
-  const auto& replies = r.json().as_array();
+  const boost::json::value json = r.json();
+  const auto& replies = json.as_array();
   REQUIRE(replies.size() == 4);
   CHECK(replies[0] == boost::json::parse(R"({"accepted":"b1"})"));
   CHECK(replies[1].at("error").at("code") == "invalid_event");

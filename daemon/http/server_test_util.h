@@ -51,13 +51,13 @@ inline TokenTable TestTokens() {
 }
 
 // Every report of a threat raises a warning (a rule without a pattern).
-inline constexpr const char* kTestRules = R"(
+inline constexpr const char* kTestRules = R"yaml(
 rules:
   - id: any-threat
     level: warning
     match: {type: report, category: threat}
-    summary: "threat reported in {region}"
-)";
+    summary: "threat reported ({rule})"
+)yaml";
 
 inline std::shared_ptr<const engine::CompiledRules> CompileTestRules() {
   auto loaded = rules::LoadRuleTexts({{"test.yaml", kTestRules}});

@@ -59,7 +59,7 @@ class TokenParser {
       if (root.IsDefined() && !root.IsNull()) {
         Error("T102", root.Mark(), {}, "expected a mapping with the key 'tokens'");
       } else {
-        Error("T108", root.Mark(), {}, "missing top-level key 'tokens'");
+        Error("T108", YAML::Mark(), {}, "missing top-level key 'tokens'");  // at 1:1
       }
       return std::nullopt;
     }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The alert stream of the real vigiad (daemon.md "ZeroMQ", notifier.md "The
 // alert"): topics, prefixes, the alert JSON, stateful rules in real time.
+#include <ctime>
+
 #include <catch2/catch.hpp>
 
 #include "daemon_fixture.h"
@@ -22,6 +24,20 @@ constexpr const char* kRules = R"(rules:
     level: warning
     match: {type: report, category: threat}
     count: {at_least: 3, within: 1h, by: [region]}
+  - id: abduction-pair
+    level: warning
+    match: {type: report, category: abduction}
+    count: {at_least: 2, within: 1h}
+)";
+
+// An alert is also an event of type alert (rules.md "Alerts as events").
+constexpr const char* kAlertOnAlertRules = R"(rules:
+  - id: killing-reported
+    level: critical
+    match: {type: report, category: killing}
+  - id: killing-escalated
+    level: critical
+    match: {type: alert, category: killing-reported}
 )";
 
 constexpr const char* kHeartbeatRule = R"(rules:
@@ -36,6 +52,17 @@ constexpr const char* kHeartbeatRule = R"(rules:
 boost::json::object Checkin(std::string_view id) {
   return {{"id", id},         {"type", "checkin"},   {"time", TimeFromNow()},
           {"source", "e2e"}, {"region", "MX-CHH"}, {"subject", "p-7f3a9c"}};
+}
+
+// `rfc3339` (whole seconds, Z) moved by `offset`.
+std::string Shifted(const std::string& rfc3339, std::chrono::seconds offset) {
+  std::tm tm{};
+  if (!strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm)) return "<not a time>";
+  const std::time_t t = timegm(&tm) + offset.count();
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 void RequireAccepted(AckClient& client, const boost::json::object& event) {
@@ -163,6 +190,7 @@ TEST_CASE("A heartbeat rule fires in real time and a late check-in resolves it",
   CHECK(Str(fired->alert, "status") == "firing");
   CHECK(Strings(fired->alert, "events") == std::vector<std::string>{"checkin-1"});
   CHECK(Str(fired->alert, "key") == R"({"subject":"p-7f3a9c"})");
+  CHECK(Str(fired->alert, "time") == Shifted(Str(checkin, "time"), 2s));  // the deadline
   CHECK(waited >= 900ms);
   CHECK(waited <= 5s);
 
@@ -174,6 +202,45 @@ TEST_CASE("A heartbeat rule fires in real time and a late check-in resolves it",
   CHECK(Str(resolved->alert, "alert") == Str(fired->alert, "alert"));
   CHECK(Str(resolved->alert, "status") == "resolved");
   CHECK_THAT(resolved->json, Catch::Contains("checkin-2"));
+}
+
+TEST_CASE("An alert whose events span regions is published under alert.<level>.-",
+          "[e2e][alerts]") {
+  Daemon d({{"main.yaml", kRules}});
+  REQUIRE(d.StartAndWaitReady());
+  SubClient sub = d.Subscribe({"alert.warning."});
+  AckClient client(d.context(), d.AckEndpoint());
+
+  RequireAccepted(client, ReportEvent("abd-chh", "abduction", -2s));
+  boost::json::object in_sonora = ReportEvent("abd-son", "abduction", -1s);
+  in_sonora["region"] = "MX-SON";
+  RequireAccepted(client, in_sonora);
+  auto p = sub.Receive(10s);
+  REQUIRE(p);
+  INFO("alert: " << p->json);
+  CHECK(p->topic == "alert.warning.-");
+  CHECK(Str(p->alert, "rule") == "abduction-pair");
+  CHECK_FALSE(p->alert.contains("region"));
+  CHECK(Strings(p->alert, "groups") == std::vector<std::string>{"journalist"});  // shared
+  CHECK(Strings(p->alert, "events") == std::vector<std::string>{"abd-chh", "abd-son"});
+}
+
+TEST_CASE("An alert is offered to the rules as an event and can raise another", "[e2e][alerts]") {
+  Daemon d({{"main.yaml", kAlertOnAlertRules}});
+  REQUIRE(d.StartAndWaitReady());
+  SubClient sub = d.Subscribe({"alert.critical."});
+  AckClient client(d.context(), d.AckEndpoint());
+
+  RequireAccepted(client, ReportEvent("root-kill", "killing"));
+  auto first = sub.Receive(10s), second = sub.Receive(10s);
+  REQUIRE(first);
+  REQUIRE(second);
+  INFO("first: " << first->json << "\nsecond: " << second->json);
+  CHECK(Str(first->alert, "rule") == "killing-reported");
+  CHECK(Str(second->alert, "rule") == "killing-escalated");
+  CHECK(second->topic == "alert.critical.MX-CHH");
+  CHECK(Strings(second->alert, "events") == std::vector<std::string>{Str(first->alert, "alert")});
+  CHECK(Str(second->alert, "depth") == "2");
 }
 
 TEST_CASE("The same event sent twice raises one alert", "[e2e][alerts]") {

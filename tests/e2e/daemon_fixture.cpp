@@ -59,31 +59,6 @@ std::string Tail(const std::string& text, size_t max = 4000) {
   return text.size() <= max ? text : "..." + text.substr(text.size() - max);
 }
 
-std::optional<std::vector<std::string>> ReceiveMultipart(zmq::socket_t& socket, Ms timeout) {
-  zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
-  if (zmq::poll(&item, 1, timeout) <= 0) return std::nullopt;
-  std::vector<zmq::message_t> parts;
-  if (!zmq::recv_multipart(socket, std::back_inserter(parts), zmq::recv_flags::dontwait))
-    return std::nullopt;
-  std::vector<std::string> frames;
-  for (const auto& p : parts) frames.push_back(p.to_string());
-  return frames;
-}
-
-void SendMultipart(zmq::socket_t& socket, const std::vector<std::string>& frames) {
-  for (size_t i = 0; i < frames.size(); ++i) {
-    auto flags = i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;
-    if (!socket.send(zmq::buffer(frames[i]), flags)) FAIL("send timed out");
-  }
-}
-
-void ClientOptions(zmq::socket_t& socket) {
-  socket.set(zmq::sockopt::linger, 0);
-  socket.set(zmq::sockopt::sndhwm, 0);
-  socket.set(zmq::sockopt::rcvhwm, 0);
-  socket.set(zmq::sockopt::sndtimeo, 10000);  // a stuck daemon fails the test, never hangs it
-}
-
 }  // namespace
 
 uint16_t FreePort() {
@@ -119,13 +94,6 @@ boost::json::object ReportEvent(std::string_view id, std::string_view category,
 
 std::string Json(const boost::json::value& v) { return boost::json::serialize(v); }
 
-boost::json::object ParseObject(std::string_view json) {
-  boost::system::error_code ec;
-  boost::json::value v = boost::json::parse(json, ec);
-  if (ec || !v.is_object()) return {};
-  return std::move(v.as_object());
-}
-
 std::string Str(const boost::json::object& o, std::string_view key) {
   const auto* v = o.if_contains(key);
   if (!v) return "<missing>";
@@ -152,97 +120,6 @@ std::string ReplyKind(std::string_view reply) {
       return std::string(code->as_string());
   return "unparseable";
 }
-
-// --- clients ---------------------------------------------------------------
-
-AckClient::AckClient(zmq::context_t& context, const std::string& endpoint, bool delimiter)
-    : socket_(context, zmq::socket_type::dealer), delimiter_(delimiter) {
-  ClientOptions(socket_);
-  socket_.connect(endpoint);
-}
-
-void AckClient::Send(std::string_view event) {
-  if (delimiter_) SendMultipart(socket_, {std::string(), std::string(event)});
-  else SendMultipart(socket_, {std::string(event)});
-}
-
-void AckClient::SendFrames(const std::vector<std::string>& frames) { SendMultipart(socket_, frames); }
-
-std::optional<std::vector<std::string>> AckClient::ReceiveFrames(Ms timeout) {
-  return ReceiveMultipart(socket_, timeout);
-}
-
-std::optional<std::string> AckClient::Receive(Ms timeout) {
-  auto frames = ReceiveMultipart(socket_, timeout);
-  if (!frames || frames->empty()) return std::nullopt;
-  return frames->back();
-}
-
-std::vector<std::string> AckClient::ReceiveMany(size_t n, Ms timeout) {
-  std::vector<std::string> replies;
-  replies.reserve(n);
-  const auto deadline = Clock::now() + timeout;
-  while (replies.size() < n) {
-    const auto left = std::chrono::duration_cast<Ms>(deadline - Clock::now());
-    if (left <= 0ms) break;
-    if (auto reply = Receive(left)) replies.push_back(std::move(*reply));
-  }
-  return replies;
-}
-
-std::optional<std::string> AckClient::Request(std::string_view event, Ms timeout) {
-  Send(event);
-  return Receive(timeout);
-}
-
-ReqClient::ReqClient(zmq::context_t& context, const std::string& endpoint)
-    : socket_(context, zmq::socket_type::req) {
-  ClientOptions(socket_);
-  socket_.connect(endpoint);
-}
-
-std::optional<std::vector<std::string>> ReqClient::Request(std::string_view event, Ms timeout) {
-  SendMultipart(socket_, {std::string(event)});
-  return ReceiveMultipart(socket_, timeout);
-}
-
-PushClient::PushClient(zmq::context_t& context, const std::string& endpoint)
-    : socket_(context, zmq::socket_type::push) {
-  ClientOptions(socket_);
-  socket_.connect(endpoint);
-}
-
-void PushClient::Send(std::string_view event) { SendMultipart(socket_, {std::string(event)}); }
-
-SubClient::SubClient(zmq::context_t& context, const std::string& endpoint,
-                     const std::vector<std::string>& prefixes)
-    : socket_(context, zmq::socket_type::sub) {
-  socket_.set(zmq::sockopt::linger, 0);
-  socket_.set(zmq::sockopt::rcvhwm, 0);
-  for (const auto& p : prefixes) socket_.set(zmq::sockopt::subscribe, p);
-  socket_.connect(endpoint);
-}
-
-std::optional<Published> SubClient::ReceiveAny(Ms timeout) {
-  auto frames = ReceiveMultipart(socket_, timeout);
-  if (!frames) return std::nullopt;
-  REQUIRE(frames->size() == 2);  // topic, alert JSON
-  Published p{(*frames)[0], (*frames)[1], ParseObject((*frames)[1])};
-  return p;
-}
-
-std::optional<Published> SubClient::Receive(Ms timeout) {
-  const auto deadline = Clock::now() + timeout;
-  for (;;) {
-    const auto left = std::chrono::duration_cast<Ms>(deadline - Clock::now());
-    auto p = ReceiveAny(std::max(left, 0ms));
-    if (!p) return std::nullopt;
-    const auto* rule = p->alert.if_contains("rule");
-    if (!(rule && rule->is_string() && rule->as_string() == kProbeRuleId)) return p;
-  }
-}
-
-// --- the daemon ------------------------------------------------------------
 
 Daemon::Daemon(std::initializer_list<RuleFile> rules) {
   char tmpl[] = "/tmp/vigia-e2e-XXXXXX";
@@ -288,6 +165,10 @@ void Daemon::WriteConfig(std::string_view yaml) { WriteFile(config_path(), yaml)
 
 void Daemon::WriteRuleFile(const RuleFile& file) { WriteFile(dir_ / "rules" / file.name, file.yaml); }
 
+void Daemon::WriteDirFile(const std::filesystem::path& relative, std::string_view text) {
+  WriteFile(dir_ / relative, text);
+}
+
 void Daemon::RemoveRuleFile(std::string_view name) { std::filesystem::remove(dir_ / "rules" / name); }
 
 void Daemon::Start(const std::vector<std::string>& args) {
@@ -326,13 +207,20 @@ bool Daemon::StartAndWaitReady(Ms timeout) {
 }
 
 int Daemon::CountLog(std::string_view event_id) const {
-  // Lines are "<time> <level> <event-id> key=value...": match the third word.
+  // Text lines are "<time> <level> <event-id> key=value...": match the third
+  // word. JSON lines are {"time":...,"level":...,"msg":"<event-id> ..."}.
   std::istringstream lines(Stderr());
   int count = 0;
   for (std::string line; std::getline(lines, line);) {
     std::istringstream words(line);
     std::string time, level, id;
-    if (words >> time >> level >> id && id == event_id) ++count;
+    if (line.starts_with("{")) {
+      words.str(Str(ParseObject(line), "msg"));
+      words >> id;
+    } else {
+      words >> time >> level >> id;
+    }
+    if (id == event_id) ++count;
   }
   return count;
 }

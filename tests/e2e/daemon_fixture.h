@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // End-to-end fixture (STYLE.md §6): runs the real vigiad in a temp dir on
-// loopback ZeroMQ endpoints, and small clients for its sockets. Every wait has a
+// loopback ZeroMQ endpoints (clients: zmq_clients.h). Every wait has a
 // timeout and watches the daemon's log or sockets; nothing sleeps blindly.
 //
 // Thread rules: a Daemon and its clients are used by the test's thread only.
@@ -23,10 +23,9 @@
 #include <boost/json.hpp>
 #include <zmq.hpp>
 
-namespace vigia::e2e {
+#include "zmq_clients.h"
 
-using Ms = std::chrono::milliseconds;
-using namespace std::chrono_literals;
+namespace vigia::e2e {
 
 // A loopback TCP port that was free a moment ago (bound to 127.0.0.1:0, released).
 uint16_t FreePort();
@@ -39,83 +38,12 @@ std::string TimeFromNow(std::chrono::seconds offset = 0s);
 boost::json::object ReportEvent(std::string_view id, std::string_view category = "threat",
                                 std::chrono::seconds offset = 0s);
 std::string Json(const boost::json::value& v);
-// The object in `json`; an empty object when it is not a JSON object.
-boost::json::object ParseObject(std::string_view json);
 // The string at `key`; a non-string value serialized; "<missing>" when absent.
 std::string Str(const boost::json::object& o, std::string_view key);
 // The strings of the array at `key` (non-strings serialized); empty when absent.
 std::vector<std::string> Strings(const boost::json::object& o, std::string_view key);
 // "accepted", "duplicate", the error code of an error reply, or "unparseable".
 std::string ReplyKind(std::string_view reply);
-
-// The probe rule every fixture daemon loads: events of type e2e_probe raise
-// alert.info.MX-ZAC. Daemon::Subscribe uses it to know a subscription is live.
-inline constexpr const char* kProbeRuleId = "e2e-probe";
-inline constexpr const char* kProbeTopic = "alert.info.MX-ZAC";
-
-// DEALER on an ack endpoint; pipelines freely (no send or receive high-water mark).
-class AckClient {
- public:
-  // `delimiter`: prefix each event with the empty frame REQ would add.
-  AckClient(zmq::context_t& context, const std::string& endpoint, bool delimiter = true);
-  void Send(std::string_view event);
-  // Sends a raw multipart message (the event last), no delimiter added.
-  void SendFrames(const std::vector<std::string>& frames);
-  std::optional<std::vector<std::string>> ReceiveFrames(Ms timeout);
-  // The last frame of the next reply.
-  std::optional<std::string> Receive(Ms timeout);
-  // Up to `n` replies (last frames), stopping when `timeout` has passed in total.
-  std::vector<std::string> ReceiveMany(size_t n, Ms timeout);
-  // Send and wait for the reply; nullopt on timeout.
-  std::optional<std::string> Request(std::string_view event, Ms timeout = 10s);
-  zmq::socket_t& socket() { return socket_; }
-
- private:
-  zmq::socket_t socket_;
-  bool delimiter_;
-};
-
-// REQ on an ack endpoint: strict send / receive turns.
-class ReqClient {
- public:
-  ReqClient(zmq::context_t& context, const std::string& endpoint);
-  // All frames of the reply as REQ delivers them (envelope stripped); nullopt on timeout.
-  std::optional<std::vector<std::string>> Request(std::string_view event, Ms timeout = 10s);
-
- private:
-  zmq::socket_t socket_;
-};
-
-// PUSH on a push endpoint.
-class PushClient {
- public:
-  PushClient(zmq::context_t& context, const std::string& endpoint);
-  void Send(std::string_view event);
-
- private:
-  zmq::socket_t socket_;
-};
-
-struct Published {
-  std::string topic;
-  std::string json;
-  boost::json::object alert;
-};
-
-// SUB on the alert stream. Get one from Daemon::Subscribe, which waits until
-// the subscription is live (ZeroMQ drops what a PUB sends before that).
-class SubClient {
- public:
-  SubClient(zmq::context_t& context, const std::string& endpoint,
-            const std::vector<std::string>& prefixes);
-  // The next alert or update, skipping the fixture's probe alerts.
-  std::optional<Published> Receive(Ms timeout);
-  // The next message, probes included.
-  std::optional<Published> ReceiveAny(Ms timeout);
-
- private:
-  zmq::socket_t socket_;
-};
 
 struct RuleFile {
   std::string name;  // under <dir>/rules/, e.g. "main.yaml"
@@ -143,6 +71,8 @@ class Daemon {
   void WriteConfig(std::string_view yaml);
   void WriteRuleFile(const RuleFile& file);
   void RemoveRuleFile(std::string_view name);
+  // Writes `text` to <dir>/`relative` (catalogs and the like).
+  void WriteDirFile(const std::filesystem::path& relative, std::string_view text);
 
   // fork + execv `vigiad --config <dir>/vigia.yaml [args...]`.
   // REQUIRES: not started yet.

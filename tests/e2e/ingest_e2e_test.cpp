@@ -74,6 +74,11 @@ TEST_CASE("A valid event is accepted over REQ, DEALER and ipc, the reply keeping
   frames = ipc.Request(Json(ReportEvent("env-ipc")));
   REQUIRE(frames);
   CHECK(*frames == std::vector<std::string>{R"({"accepted":"env-ipc"})"});
+
+  // Within engine.max_future_skew (5m) of the daemon's clock is not the future.
+  auto soon = bare.Request(Json(ReportEvent("env-soon", "threat", 4min)));
+  REQUIRE(soon);
+  CHECK(ReplyKind(*soon) == "accepted");
 }
 
 TEST_CASE("A re-sent event is a duplicate and a changed one with its id a duplicate_conflict",
@@ -89,6 +94,17 @@ TEST_CASE("A re-sent event is a duplicate and a changed one with its id a duplic
   auto again = client.Request(event);
   REQUIRE(again);
   CHECK(ParseObject(*again) == ParseObject(R"({"accepted":"dup-1","duplicate":true})"));
+
+  // Same content written differently (field order, whitespace) is the same event.
+  boost::json::object reordered;
+  const boost::json::object original = ParseObject(event);
+  for (auto it = original.end(); it != original.begin();) {
+    --it;
+    reordered[it->key()] = it->value();
+  }
+  auto same = client.Request("\n { " + Json(reordered).substr(1));
+  REQUIRE(same);
+  CHECK(ReplyKind(*same) == "duplicate");
 
   boost::json::object changed = ParseObject(event);
   changed["category"] = "harassment";
@@ -181,6 +197,18 @@ TEST_CASE("Every kind of bad input gets its error code and the daemon keeps serv
     REQUIRE(ok);
     CHECK(ReplyKind(*ok) == "accepted");
   }
+  // Logs never carry event payloads (README "Non-negotiables"), valid or not.
+  boost::json::object personal = ReportEvent("personal-1");
+  personal["subject"] = "p-secret-subject";
+  personal["municipality"] = "SecretTown";
+  auto valid_personal = client.Request(Json(personal));
+  personal["severity"] = "SecretSeverity";
+  auto bad_personal = client.Request(Json(personal));
+  REQUIRE(valid_personal);
+  REQUIRE(bad_personal);
+  CHECK(ReplyKind(*bad_personal) == "invalid_event");
+  CHECK_THAT(d.Stderr(), !Catch::Contains("secret", Catch::CaseSensitive::No));
+
   auto empty = req.Request("");
   REQUIRE(empty);
   CHECK(ReplyKind(empty->back()) == "malformed_json");
@@ -241,6 +269,16 @@ TEST_CASE("A client that never reads its replies does not hold up another client
   }
   CHECK(Clock::now() - start < 5s);
   CHECK(d.IsRunning());
+
+  // A slow reader rather than a deaf one: its replies were kept for it.
+  int deaf_replies = 0;
+  zmq::pollitem_t item{deaf.handle(), 0, ZMQ_POLLIN, 0};
+  const auto deadline = Clock::now() + 30s;
+  while (deaf_replies < 2000 && Clock::now() < deadline && zmq::poll(&item, 1, 5s) > 0) {
+    zmq::message_t reply;
+    while (deaf_replies < 2000 && deaf.recv(reply, zmq::recv_flags::dontwait)) ++deaf_replies;
+  }
+  CHECK(deaf_replies == 2000);
 }
 
 TEST_CASE("A flood from one client leaves another client's replies prompt",
@@ -289,6 +327,38 @@ TEST_CASE("A flood from one client leaves another client's replies prompt",
     }
     CHECK(answered == flood_ids);
   }
+  CHECK(d.IsRunning());
+}
+
+TEST_CASE("A message far over the size limit is answered too_large and costs no other reply",
+          "[e2e][ingest]") {
+  // events.md: over the size limit → too_large; daemon.md: every request gets
+  // exactly one reply. Here 2 MiB, over the connector's hard cap (4 × max_message,
+  // at least 1 MiB) beyond which it currently drops the connection unanswered.
+  Daemon d;
+  REQUIRE(d.StartAndWaitReady());
+  AckClient client(d.context(), d.AckEndpoint());
+  std::set<std::string> sent;
+  for (int i = 0; i < 50; ++i) {
+    sent.insert("before-huge-" + std::to_string(i));
+    client.Send(Json(ReportEvent("before-huge-" + std::to_string(i))));
+  }
+  boost::json::object huge = ReportEvent("huge-2mib");
+  huge["attrs"] = {{"note", std::string(2 * 1024 * 1024, 'x')}};
+  client.Send(Json(huge));
+
+  std::set<std::string> answered;
+  int too_large = 0;
+  for (const auto& r : client.ReceiveMany(sent.size() + 1, 10s)) {
+    if (ReplyKind(r) == "accepted") answered.insert(AcceptedId(r));
+    if (ReplyKind(r) == "too_large") ++too_large;
+  }
+  CHECK(answered == sent);
+  CHECK(too_large == 1);
+  // The same client is served afterwards (over a new connection if it lost its own).
+  auto later = client.Request(Json(ReportEvent("after-huge")));
+  REQUIRE(later);
+  CHECK(ReplyKind(*later) == "accepted");
   CHECK(d.IsRunning());
 }
 
