@@ -15,6 +15,8 @@
 
 namespace {
 
+constexpr const char* kInstalledConfig = "/etc/vigia/vigia.yaml";
+
 void SetUpLogging(const vigia::config::LogConfig& log) {
   auto logger = spdlog::stderr_logger_mt("vigiad");
   if (log.format == vigia::config::LogFormat::kJson) {
@@ -42,7 +44,9 @@ int main(int argc, char** argv) {
   CLI::App app{"vigiad: the vigia early-warning daemon"};
   std::string config_file;
   bool check_only = false;
-  app.add_option("-c,--config", config_file, "config file (default: the built-in config/vigia.yaml)");
+  app.add_option("-c,--config", config_file,
+                 "config file (default: /etc/vigia/vigia.yaml when installed, else the built-in "
+                 "config/vigia.yaml read relative to the current folder)");
   app.add_flag("--check-config", check_only, "check the config and its rules, then exit");
   try {
     app.parse(argc, argv);
@@ -51,6 +55,8 @@ int main(int argc, char** argv) {
   }
 
   vigia::config::Config config;
+  std::error_code ec;
+  if (config_file.empty() && std::filesystem::exists(kInstalledConfig, ec)) config_file = kInstalledConfig;
   if (config_file.empty()) {
     config = vigia::config::DefaultConfig(std::filesystem::current_path());
   } else {

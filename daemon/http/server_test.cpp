@@ -168,7 +168,7 @@ TEST_CASE("An alert can be listed, read, acknowledged and resolved once", "[http
   const boost::json::value alert = list.json().as_array()[0];
   CHECK(alert.at("rule") == "any-threat");
   CHECK(alert.at("status") == "firing");
-  const std::string id(alert.at("id").as_string());
+  const std::string id(alert.at("alert").as_string());
 
   auto count = [&](const std::string& query) {
     Reply r = Get(d.port(), "/api/v1/alerts?" + query, "viewer-secret");
@@ -184,7 +184,7 @@ TEST_CASE("An alert can be listed, read, acknowledged and resolved once", "[http
 
   Reply detail = Get(d.port(), "/api/v1/alerts/" + id, "viewer-secret");
   CHECK(detail.status == 200);
-  CHECK(detail.json().at("id") == id.c_str());
+  CHECK(detail.json().at("alert") == id.c_str());
   CHECK(detail.json().at("history").as_array().size() == 1);
   CHECK(Get(d.port(), "/api/v1/alerts/a-nope", "viewer-secret").status == 404);
 
@@ -212,7 +212,7 @@ TEST_CASE("The stream delivers an alert raised after it was opened", "[http][sse
   CHECK_THAT(stream.raw(), Catch::Contains("Content-Type: text/event-stream\r\n"));
 
   REQUIRE(Post(d.port(), "/api/v1/events", "integrator-secret", Report("s1")).status == 200);
-  REQUIRE(stream.ReadUntil("\n\n\r\n"));
+  REQUIRE(stream.ReadUntil("\"rule\":\"any-threat\""));
   CHECK_THAT(stream.raw(), Catch::Contains("event: alert\ndata: {"));
   CHECK_THAT(stream.raw(), Catch::Contains("\"rule\":\"any-threat\""));
   CHECK_THAT(Get(d.port(), "/metrics").body, Catch::Contains("vigia_http_stream_clients 2\n"));

@@ -87,6 +87,7 @@ class TestDaemon {
     REQUIRE(server_.Open().empty());
     REQUIRE(server_.bound_port() != 0);
     core_thread_ = std::thread([this] { core_.Run(stop_); });
+    WaitForCore();
     http_thread_ = std::thread([this] { server_.Run(stop_); });
   }
   ~TestDaemon() { Stop(); }
@@ -103,6 +104,19 @@ class TestDaemon {
   }
 
   uint16_t port() const { return server_.bound_port(); }
+
+  // One query answered means the core has been through its loop once, so its
+  // engine clock has followed the wall clock. (Before that, the core's
+  // vigia_engine_lag_seconds overflows: reported to its owner.)
+  void WaitForCore() {
+    zmq::socket_t req(context_, zmq::socket_type::req);
+    req.set(zmq::sockopt::linger, 0);
+    req.set(zmq::sockopt::rcvtimeo, 5000);
+    req.connect(kQueryEndpoint);
+    req.send(zmq::str_buffer(R"({"op":"rules"})"));
+    zmq::message_t reply;
+    REQUIRE(req.recv(reply));
+  }
   HttpServer& server() { return server_; }
 
  private:

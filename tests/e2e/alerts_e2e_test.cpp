@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The alert stream of the real vigiad (daemon.md "ZeroMQ", notifier.md "The
 // alert"): topics, prefixes, the alert JSON, stateful rules in real time.
-#include <ctime>
-
 #include <catch2/catch.hpp>
+#include <ctime>
 
 #include "daemon_fixture.h"
 
@@ -50,7 +49,7 @@ constexpr const char* kHeartbeatRule = R"(rules:
 )";
 
 boost::json::object Checkin(std::string_view id) {
-  return {{"id", id},         {"type", "checkin"},   {"time", TimeFromNow()},
+  return {{"id", id},        {"type", "checkin"},  {"time", TimeFromNow()},
           {"source", "e2e"}, {"region", "MX-CHH"}, {"subject", "p-7f3a9c"}};
 }
 
@@ -142,8 +141,10 @@ TEST_CASE("Subscribers get the topics under their prefix and no others", "[e2e][
 
   std::vector<std::string> topics;
   while (topics.size() < 4)
-    if (auto p = everything.Receive(10s)) topics.push_back(p->topic);
-    else break;
+    if (auto p = everything.Receive(10s))
+      topics.push_back(p->topic);
+    else
+      break;
   CHECK(topics == std::vector<std::string>{"alert.critical.MX-CHH", "alert.watch.MX-CHH",
                                            "alert.critical.MX-CHH", "alert.critical.MX-SON"});
 }
@@ -163,7 +164,8 @@ TEST_CASE("A count rule fires on the third event with the three ids in order", "
   INFO("alert: " << p->json);
   CHECK(p->topic == "alert.warning.MX-CHH");
   CHECK(Str(p->alert, "rule") == "threat-cluster");
-  CHECK(Strings(p->alert, "events") == std::vector<std::string>{"threat-1", "threat-2", "threat-3"});
+  CHECK(Strings(p->alert, "events") ==
+        std::vector<std::string>{"threat-1", "threat-2", "threat-3"});
   CHECK(Str(p->alert, "count") == "3");
   CHECK(Str(p->alert, "key") == R"({"region":"MX-CHH"})");
   CHECK(Str(p->alert, "time") == Str(third, "time"));
@@ -183,8 +185,8 @@ TEST_CASE("A heartbeat rule fires in real time and a late check-in resolves it",
   auto fired = sub.Receive(8s);  // nothing else is sent: the wall clock alone fires it
   const auto waited = Clock::now() - sent;
   REQUIRE(fired);
-  INFO("alert: " << fired->json << " after "
-                 << std::chrono::duration_cast<Ms>(waited).count() << " ms");
+  INFO("alert: " << fired->json << " after " << std::chrono::duration_cast<Ms>(waited).count()
+                 << " ms");
   CHECK(fired->topic == "alert.warning.MX-CHH");
   CHECK(Str(fired->alert, "rule") == "e2e-heartbeat");
   CHECK(Str(fired->alert, "status") == "firing");

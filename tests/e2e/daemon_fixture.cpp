@@ -10,14 +10,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <sstream>
 #include <thread>
-
-#include <catch2/catch.hpp>
-#include <zmq_addon.hpp>
 
 #ifndef VIGIA_VIGIAD
 #error "VIGIA_VIGIAD must name the vigiad binary (tests/e2e/CMakeLists.txt)"
@@ -77,7 +75,8 @@ uint16_t FreePort() {
 }
 
 std::string TimeFromNow(std::chrono::seconds offset) {
-  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() + offset);
+  const std::time_t t =
+      std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() + offset);
   std::tm utc{};
   gmtime_r(&t, &utc);
   char buf[32];
@@ -87,8 +86,12 @@ std::string TimeFromNow(std::chrono::seconds offset) {
 
 boost::json::object ReportEvent(std::string_view id, std::string_view category,
                                 std::chrono::seconds offset) {
-  return {{"id", id},           {"type", "report"},          {"time", TimeFromNow(offset)},
-          {"source", "e2e"},    {"region", "MX-CHH"},        {"groups", boost::json::array{"journalist"}},
+  return {{"id", id},
+          {"type", "report"},
+          {"time", TimeFromNow(offset)},
+          {"source", "e2e"},
+          {"region", "MX-CHH"},
+          {"groups", boost::json::array{"journalist"}},
           {"category", category}};
 }
 
@@ -128,8 +131,10 @@ Daemon::Daemon(std::initializer_list<RuleFile> rules) {
   std::filesystem::create_directories(dir_ / "rules");
   std::filesystem::create_directories(dir_ / "var");
   ack_port_ = FreePort();
-  do push_port_ = FreePort(); while (push_port_ == ack_port_);
-  do alerts_port_ = FreePort(); while (alerts_port_ == ack_port_ || alerts_port_ == push_port_);
+  do push_port_ = FreePort();
+  while (push_port_ == ack_port_);
+  do alerts_port_ = FreePort();
+  while (alerts_port_ == ack_port_ || alerts_port_ == push_port_);
   WriteConfig(DefaultConfig());
   WriteRuleFile({"zz-e2e-probe.yaml", kProbeRules});
   for (const auto& r : rules) WriteRuleFile(r);
@@ -163,13 +168,17 @@ std::string Daemon::DefaultConfig() const {
 
 void Daemon::WriteConfig(std::string_view yaml) { WriteFile(config_path(), yaml); }
 
-void Daemon::WriteRuleFile(const RuleFile& file) { WriteFile(dir_ / "rules" / file.name, file.yaml); }
+void Daemon::WriteRuleFile(const RuleFile& file) {
+  WriteFile(dir_ / "rules" / file.name, file.yaml);
+}
 
 void Daemon::WriteDirFile(const std::filesystem::path& relative, std::string_view text) {
   WriteFile(dir_ / relative, text);
 }
 
-void Daemon::RemoveRuleFile(std::string_view name) { std::filesystem::remove(dir_ / "rules" / name); }
+void Daemon::RemoveRuleFile(std::string_view name) {
+  std::filesystem::remove(dir_ / "rules" / name);
+}
 
 void Daemon::Start(const std::vector<std::string>& args) {
   REQUIRE(pid_ < 0);
@@ -255,8 +264,10 @@ bool Daemon::IsRunning() {
   int status = 0;
   const pid_t r = waitpid(pid_, &status, WNOHANG);
   if (r == 0) return true;
-  if (r == pid_) exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  else exit_code_ = -1;
+  if (r == pid_)
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  else
+    exit_code_ = -1;
   return false;
 }
 
@@ -270,7 +281,8 @@ std::optional<int> Daemon::WaitExit(Ms timeout) {
     }
     std::this_thread::sleep_for(kPollStep);
   }
-  if (exit_code_ != 0) UNSCOPED_INFO("vigiad exited with " << *exit_code_ << "; stderr:\n" << Tail(Stderr()));
+  if (exit_code_ != 0)
+    UNSCOPED_INFO("vigiad exited with " << *exit_code_ << "; stderr:\n" << Tail(Stderr()));
   return exit_code_;
 }
 
@@ -289,8 +301,11 @@ SubClient Daemon::Subscribe(const std::vector<std::string>& prefixes) {
   const auto deadline = Clock::now() + 10s;
   while (Clock::now() < deadline) {
     const std::string id = "probe-" + std::to_string(++probe_seq_);
-    boost::json::object probe = {{"id", id},         {"type", "e2e_probe"}, {"time", TimeFromNow()},
-                                 {"source", "e2e"}, {"region", "MX-ZAC"}};
+    boost::json::object probe = {{"id", id},
+                                 {"type", "e2e_probe"},
+                                 {"time", TimeFromNow()},
+                                 {"source", "e2e"},
+                                 {"region", "MX-ZAC"}};
     auto reply = ack.Request(Json(probe), 5s);
     REQUIRE(reply);
     REQUIRE(ReplyKind(*reply) == "accepted");
@@ -299,11 +314,12 @@ SubClient Daemon::Subscribe(const std::vector<std::string>& prefixes) {
     while (Clock::now() < until) {
       auto p = sub.ReceiveAny(std::chrono::duration_cast<Ms>(until - Clock::now()));
       if (!p) break;
-      if (p->topic == kProbeTopic && p->json.find("\"" + id + "\"") != std::string::npos) return sub;
+      if (p->topic == kProbeTopic && p->json.find("\"" + id + "\"") != std::string::npos)
+        return sub;
     }
   }
   FAIL("no probe alert reached a subscriber of " << AlertsEndpoint() << " within 10 s; stderr:\n"
-                                                  << Tail(Stderr()));
+                                                 << Tail(Stderr()));
   throw std::logic_error("unreachable");
 }
 

@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 
+#include <boost/json.hpp>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -19,8 +20,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <boost/json.hpp>
 #include <zmq.hpp>
 
 #include "zmq_clients.h"

@@ -8,10 +8,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <set>
 #include <sstream>
-
-#include <catch2/catch.hpp>
 
 #include "daemon_fixture.h"
 
@@ -85,7 +84,8 @@ TEST_CASE("SIGTERM during a pipelined burst answers every event it evaluated",
   SubClient sub = d.Subscribe({"alert."});
   AckClient client(d.context(), d.AckEndpoint());
   constexpr int kEvents = 5000;
-  for (int i = 0; i < kEvents; ++i) client.Send(Json(ReportEvent("inflight-" + std::to_string(i), "killing")));
+  for (int i = 0; i < kEvents; ++i)
+    client.Send(Json(ReportEvent("inflight-" + std::to_string(i), "killing")));
   auto first = client.Receive(10s);
   REQUIRE(first);
   d.Signal(SIGTERM);
@@ -93,9 +93,11 @@ TEST_CASE("SIGTERM during a pipelined burst answers every event it evaluated",
   // Replies and alerts until the daemon is gone and nothing more comes.
   std::set<std::string> replied = {Str(ParseObject(*first), "accepted")}, evaluated;
   const auto deadline = std::chrono::steady_clock::now() + 10s;
-  for (bool quiet = false; !(quiet && !d.IsRunning()) && std::chrono::steady_clock::now() < deadline;) {
+  for (bool quiet = false;
+       !(quiet && !d.IsRunning()) && std::chrono::steady_clock::now() < deadline;) {
     quiet = true;
-    while (auto r = client.Receive(100ms)) quiet = false, replied.insert(Str(ParseObject(*r), "accepted"));
+    while (auto r = client.Receive(100ms))
+      quiet = false, replied.insert(Str(ParseObject(*r), "accepted"));
     while (auto p = sub.Receive(100ms)) {
       quiet = false;
       for (const auto& id : Strings(p->alert, "events")) evaluated.insert(id);

@@ -4,10 +4,9 @@
 // rule state across an unchanged rule, lose and double no event.
 #include <signal.h>
 
+#include <catch2/catch.hpp>
 #include <map>
 #include <set>
-
-#include <catch2/catch.hpp>
 
 #include "daemon_fixture.h"
 
@@ -36,7 +35,9 @@ constexpr const char* kBrokenRule = R"(rules:
 std::string CountRule(std::string_view description) {
   return "rules:\n"
          "  - id: threat-cluster\n"
-         "    description: \"" + std::string(description) + "\"\n"
+         "    description: \"" +
+         std::string(description) +
+         "\"\n"
          "    level: warning\n"
          "    match: {type: report, category: threat}\n"
          "    count: {at_least: 3, within: 1h, by: [region]}\n";
@@ -148,7 +149,8 @@ TEST_CASE("A reload in the middle of a burst loses no event and evaluates none t
   constexpr int kEvents = 3000;
 
   auto send = [&](int from, int to) {
-    for (int i = from; i < to; ++i) client.Send(Json(ReportEvent("burst-" + std::to_string(i), "killing")));
+    for (int i = from; i < to; ++i)
+      client.Send(Json(ReportEvent("burst-" + std::to_string(i), "killing")));
   };
   send(0, kEvents / 2);
   REQUIRE(client.Receive(10s));  // the burst is being evaluated...

@@ -2,7 +2,6 @@
 #include "zmq_clients.h"
 
 #include <algorithm>
-
 #include <catch2/catch.hpp>
 #include <zmq_addon.hpp>
 
@@ -52,11 +51,15 @@ AckClient::AckClient(zmq::context_t& context, const std::string& endpoint, bool 
 }
 
 void AckClient::Send(std::string_view event) {
-  if (delimiter_) SendMultipart(socket_, {std::string(), std::string(event)});
-  else SendMultipart(socket_, {std::string(event)});
+  if (delimiter_)
+    SendMultipart(socket_, {std::string(), std::string(event)});
+  else
+    SendMultipart(socket_, {std::string(event)});
 }
 
-void AckClient::SendFrames(const std::vector<std::string>& frames) { SendMultipart(socket_, frames); }
+void AckClient::SendFrames(const std::vector<std::string>& frames) {
+  SendMultipart(socket_, frames);
+}
 
 std::optional<std::vector<std::string>> AckClient::ReceiveFrames(Ms timeout) {
   return ReceiveMultipart(socket_, timeout);

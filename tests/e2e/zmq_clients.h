@@ -7,13 +7,12 @@
 // zmq::context_t that must outlive it.
 #pragma once
 
+#include <boost/json.hpp>
 #include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/json.hpp>
 #include <zmq.hpp>
 
 namespace vigia::e2e {

@@ -1,0 +1,32 @@
+# SPDX-License-Identifier: Apache-2.0
+# cmake -DBUILD=<build dir> -DOUT=<dir> -P install_check.cmake
+# Installs into a scratch DESTDIR and checks the installed layout works: the
+# config validates (vigiad --check-config) and the installed rule tests pass.
+file(REMOVE_RECURSE ${OUT})
+execute_process(COMMAND ${CMAKE_COMMAND} -E env DESTDIR=${OUT} ${CMAKE_COMMAND} --install ${BUILD} --prefix /usr
+                RESULT_VARIABLE rc OUTPUT_QUIET)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "cmake --install failed")
+endif()
+foreach(f /usr/bin/vigiad /usr/bin/vigia /etc/vigia/vigia.yaml /usr/lib/systemd/system/vigiad.service)
+  if(NOT EXISTS ${OUT}${f})
+    message(FATAL_ERROR "not installed: ${f}")
+  endif()
+endforeach()
+file(READ ${OUT}/etc/vigia/vigia.yaml yaml)
+string(REPLACE "rules: [rules/*.yaml]" "rules: [${OUT}/etc/vigia/rules/*.yaml]" yaml "${yaml}")
+string(REPLACE "/var/lib/vigia/" "${OUT}/var/lib/vigia/" yaml "${yaml}")
+file(WRITE ${OUT}/check.yaml "${yaml}")
+execute_process(COMMAND ${OUT}/usr/bin/vigiad --check-config --config ${OUT}/check.yaml RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "the installed config does not check")
+endif()
+file(GLOB tests ${OUT}/etc/vigia/rules/tests/*.test.yaml)
+execute_process(COMMAND ${OUT}/usr/bin/vigia test ${tests} RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "the installed rule tests fail")
+endif()
+file(READ ${OUT}/usr/lib/systemd/system/vigiad.service unit)
+if(NOT unit MATCHES "ExecReload=/bin/kill -HUP \\$MAINPID" OR NOT unit MATCHES "User=vigia")
+  message(FATAL_ERROR "the systemd unit lacks ExecReload with SIGHUP or its dedicated user")
+endif()
