@@ -31,6 +31,7 @@ std::string FileConnector::Open() {
 void FileConnector::Run(IngestChannel& channel, EventDecoder& decoder, const std::atomic<bool>& stop) {
   bool first_open = true;
   while (!stop.load(std::memory_order_relaxed)) {
+    channel.RefreshDecoder(decoder);
     struct stat st {};
     const bool exists = ::stat(path_.c_str(), &st) == 0;
     if (fd_ >= 0 && (!exists || st.st_ino != inode_ || st.st_size < offset_)) {

@@ -7,11 +7,19 @@
 
 namespace vigia::connectors {
 
-IngestChannel::IngestChannel(zmq::context_t& context) : socket_(context, zmq::socket_type::dealer) {
+IngestChannel::IngestChannel(zmq::context_t& context, const CatalogHandle& catalogs)
+    : socket_(context, zmq::socket_type::dealer), catalogs_(catalogs), in_use_(catalogs.load()) {
   socket_.set(zmq::sockopt::sndhwm, kIngestHighWaterMark);
   socket_.set(zmq::sockopt::rcvhwm, 0);  // replies are bounded by what we sent
   socket_.set(zmq::sockopt::linger, 0);
   socket_.connect(kIngestEndpoint);
+}
+
+void IngestChannel::RefreshDecoder(EventDecoder& decoder) {
+  auto current = catalogs_.load(std::memory_order_acquire);
+  if (current == in_use_ || !current) return;
+  decoder.SetCatalogs(*current);
+  in_use_ = std::move(current);
 }
 
 bool IngestChannel::Submit(std::unique_ptr<Event> event, uint64_t token) {

@@ -3,6 +3,7 @@
 // by the connector's thread only.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -16,10 +17,18 @@
 
 namespace vigia::connectors {
 
+// The catalogs events are validated against; replaced whole on reload.
+// Shared by the controller (writer) and the connector threads (readers).
+using CatalogHandle = std::atomic<std::shared_ptr<const Catalogs>>;
+
 class IngestChannel {
  public:
-  // `context` must outlive the channel.
-  explicit IngestChannel(zmq::context_t& context);
+  // `context` and `catalogs` must outlive the channel.
+  IngestChannel(zmq::context_t& context, const CatalogHandle& catalogs);
+
+  // Points `decoder` at the current catalogs if they were reloaded. Connectors
+  // call it once per loop turn (not per message).
+  void RefreshDecoder(EventDecoder& decoder);
   IngestChannel(const IngestChannel&) = delete;
   IngestChannel& operator=(const IngestChannel&) = delete;
 
@@ -42,6 +51,8 @@ class IngestChannel {
 
  private:
   zmq::socket_t socket_;
+  const CatalogHandle& catalogs_;
+  std::shared_ptr<const Catalogs> in_use_;  // keeps the decoder's catalogs alive
 };
 
 }  // namespace vigia::connectors

@@ -11,6 +11,8 @@ namespace {
 constexpr size_t kMaxPendingReplies = 10000;
 constexpr int kRouterSendHighWaterMark = 100000;
 constexpr long kPollMs = 50;
+// How long a stopping connector waits to pass on the core's last replies.
+constexpr auto kDrainTimeout = std::chrono::seconds(8);
 
 }  // namespace
 
@@ -26,9 +28,11 @@ ZmqConnector::ZmqConnector(zmq::context_t& context, std::string endpoint, ZmqMod
 std::string ZmqConnector::Open() {
   try {
     socket_.set(zmq::sockopt::linger, 0);
-    // Oversize messages up to 4× the limit are read and answered `too_large`;
-    // anything larger drops the connection before it costs memory.
-    socket_.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(std::max<size_t>(max_message_ * 4, 1 << 20)));
+    // Oversize messages up to 16 MiB (or 16× the limit) are read and answered
+    // `too_large`; anything larger makes ZeroMQ drop the connection before it
+    // costs memory, and cannot be answered.
+    socket_.set(zmq::sockopt::maxmsgsize,
+                static_cast<int64_t>(std::max<size_t>(max_message_ * 16, size_t{16} << 20)));
     if (mode_ == ZmqMode::kAck) {
       socket_.set(zmq::sockopt::sndhwm, kRouterSendHighWaterMark);
       socket_.set(zmq::sockopt::router_mandatory, 1);
@@ -46,6 +50,7 @@ void ZmqConnector::Run(IngestChannel& channel, EventDecoder& decoder, const std:
                              {channel.socket().handle(), 0, ZMQ_POLLIN, 0}};
   while (!stop.load(std::memory_order_relaxed)) {
     zmq::poll(items, 2, std::chrono::milliseconds(pending_.empty() ? kPollMs : 5));
+    channel.RefreshDecoder(decoder);  // after the wait: a reload logged before it counts
     if (items[1].revents & ZMQ_POLLIN)
       while (auto reply = channel.TryReceive()) Reply(reply->token, reply->json);
     if (items[0].revents & ZMQ_POLLIN)
@@ -53,6 +58,15 @@ void ZmqConnector::Run(IngestChannel& channel, EventDecoder& decoder, const std:
         if (!(socket_.get(zmq::sockopt::events) & ZMQ_POLLIN)) break;
         OnMessage(channel, decoder);
       }
+    if (!pending_.empty()) FlushPending();
+  }
+  // Stopped: read nothing new, but every event handed to the core still gets
+  // its reply (the core keeps running until the connectors are done).
+  const auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
+  while ((!waiting_.empty() || !pending_.empty()) && std::chrono::steady_clock::now() < deadline) {
+    zmq::poll(&items[1], 1, std::chrono::milliseconds(pending_.empty() ? kPollMs : 5));
+    if (items[1].revents & ZMQ_POLLIN)
+      while (auto reply = channel.TryReceive()) Reply(reply->token, reply->json);
     if (!pending_.empty()) FlushPending();
   }
 }

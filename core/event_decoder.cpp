@@ -84,7 +84,7 @@ struct EventDecoder::Impl {
 };
 
 EventDecoder::EventDecoder(const Catalogs& catalogs, DecodeLimits limits)
-    : catalogs_(catalogs), limits_(limits), impl_(std::make_unique<Impl>()) {}
+    : catalogs_(&catalogs), limits_(limits), impl_(std::make_unique<Impl>()) {}
 
 EventDecoder::~EventDecoder() = default;
 
@@ -134,7 +134,7 @@ Result<Event, EventError> EventDecoder::Decode(std::string_view json, bool* cate
       out.status = detail::ReadStatus::kJsonError;
       out.json_error = e;
     } else {
-      detail::ReadEvent(doc, catalogs_.taxonomy, event, out);
+      detail::ReadEvent(doc, catalogs_->taxonomy, event, out);
     }
   }
 
@@ -164,14 +164,14 @@ Result<Event, EventError> EventDecoder::Decode(std::string_view json, bool* cate
     return MakeError(std::move(out.error));
   }
 
-  if (!catalogs_.regions.Contains(event.region)) {
+  if (!catalogs_->regions.Contains(event.region)) {
     return Fail(ErrorCode::kUnknownRegion, std::move(event.id), "region",
-                UnknownCodeMessage("region", event.region, catalogs_.regions));
+                UnknownCodeMessage("region", event.region, catalogs_->regions));
   }
   for (const std::string& group : event.groups) {
-    if (!catalogs_.groups.Contains(group)) {
+    if (!catalogs_->groups.Contains(group)) {
       return Fail(ErrorCode::kUnknownGroup, std::move(event.id), "groups",
-                  UnknownCodeMessage("group", group, catalogs_.groups));
+                  UnknownCodeMessage("group", group, catalogs_->groups));
     }
   }
   if (category_known != nullptr) *category_known = out.category_known;

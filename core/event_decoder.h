@@ -65,11 +65,14 @@ class EventDecoder {
   // taxonomy (accepted; the caller counts it).
   Result<Event, EventError> Decode(std::string_view json, bool* category_known = nullptr);
 
-  const Catalogs& catalogs() const { return catalogs_; }
+  const Catalogs& catalogs() const { return *catalogs_; }
+  // Validates against other catalogs from now on (a reload). `catalogs` must
+  // outlive the decoder or the next call.
+  void SetCatalogs(const Catalogs& catalogs) { catalogs_ = &catalogs; }
 
  private:
   struct Impl;
-  const Catalogs& catalogs_;
+  const Catalogs* catalogs_;
   DecodeLimits limits_;
   std::unique_ptr<Impl> impl_;
 };

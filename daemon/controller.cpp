@@ -23,7 +23,7 @@ namespace vigia::daemon {
 struct Controller::Impl {
   config::Config config;
   zmq::context_t context{1};
-  std::shared_ptr<const Catalogs> catalogs;
+  connectors::CatalogHandle catalogs;  // replaced whole on reload
   std::unique_ptr<Core> core;
   std::vector<std::unique_ptr<connectors::Connector>> connectors;
   connectors::ZmqStats zmq_stats;
@@ -92,8 +92,8 @@ int Controller::Impl::Start() {
     spdlog::error("{} reason=catalogs\n{}", log::kStartFailed, RenderText(loaded_catalogs.diagnostics(), true, "vigiad not started"));
     return 2;
   }
-  catalogs = std::make_shared<const Catalogs>(std::move(loaded_catalogs).value());
-  LoadedRules rules = LoadConfiguredRules(config, *catalogs);
+  catalogs.store(std::make_shared<const Catalogs>(std::move(loaded_catalogs).value()));
+  LoadedRules rules = LoadConfiguredRules(config, *catalogs.load());
   if (!rules.rules) {
     spdlog::error("{} reason=rules\n{}", log::kStartFailed, rules.diagnostics);
     return 2;
@@ -145,8 +145,10 @@ int Controller::Impl::Start() {
   for (auto& c : connectors) {
     connector_threads.emplace_back([this, connector = c.get(), limits] {
       try {
-        connectors::IngestChannel channel(context);
-        EventDecoder decoder(*catalogs, limits);
+        connectors::IngestChannel channel(context, catalogs);
+        auto initial = catalogs.load();
+        EventDecoder decoder(*initial, limits);
+        channel.RefreshDecoder(decoder);
         connector->Run(channel, decoder, stop_connectors);
       } catch (const std::exception& e) {
         spdlog::error("{} thread={} what=\"{}\"", log::kThreadFailed, connector->name(), e.what());
@@ -158,7 +160,17 @@ int Controller::Impl::Start() {
 
 std::string Controller::Impl::Reload(const char* via) {
   std::lock_guard lock(reload_mu);
-  LoadedRules rules = LoadConfiguredRules(config, *catalogs);
+  // Catalogs and rules are reloaded together: the rules are checked against the
+  // new catalogs, and neither is swapped unless both load.
+  CatalogPaths paths{config.catalogs.regions, config.catalogs.groups, config.catalogs.taxonomy};
+  auto loaded_catalogs = LoadCatalogs(paths);
+  if (!loaded_catalogs.ok()) {
+    std::string text = RenderText(loaded_catalogs.diagnostics(), true, "previous catalogs and rules stay active");
+    spdlog::error("{} via={} reason=catalogs\n{}", log::kRulesReloadFailed, via, text);
+    return text;
+  }
+  auto new_catalogs = std::make_shared<const Catalogs>(std::move(loaded_catalogs).value());
+  LoadedRules rules = LoadConfiguredRules(config, *new_catalogs);
   if (!rules.rules) {
     spdlog::error("{} via={}\n{}", log::kRulesReloadFailed, via, rules.diagnostics);
     return rules.diagnostics;
@@ -177,6 +189,7 @@ std::string Controller::Impl::Reload(const char* via) {
     spdlog::error("{} via={} reason=\"the core did not answer\"", log::kRulesReloadFailed, via);
     return "the engine did not answer";
   }
+  catalogs.store(std::move(new_catalogs));
   spdlog::info("{} via={} rules={} files={}", log::kRulesReloaded, via, rules.rules->rules().size(),
                rules.files);
   return {};

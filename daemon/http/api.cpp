@@ -2,6 +2,7 @@
 #include "daemon/http/api.h"
 
 #include <array>
+#include <cctype>
 
 #include "daemon/http/event_batch.h"
 

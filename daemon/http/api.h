@@ -10,8 +10,10 @@
 // token without the role 403 {"error":"forbidden"}; bad query or body 400;
 // core errors keep the core's status (404 unknown alert, 409 a change the
 // alert's status does not allow); the core not answering 503. Reload: 200 when
-// the new rules are in, 422 when they were refused (the old rules stay). A
-// single posted event: see EventStatus.
+// the new rules are in, 422 when they were refused (the old rules stay), 503
+// without a reload callback. /api/v1/silences (notifier.md) answers 501 after
+// authentication until the notifier provides it. A single posted event: see
+// EventStatus.
 #pragma once
 
 #include <cstddef>

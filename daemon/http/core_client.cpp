@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "daemon/http/core_client.h"
 
+#include <array>
 #include <unordered_map>
 
 #include <zmq_addon.hpp>

@@ -28,8 +28,11 @@ using tcp = net::ip::tcp;
 constexpr std::chrono::milliseconds kTick{25};
 constexpr std::chrono::seconds kKeepAlive{15};
 constexpr size_t kMaxConnections = 1000;
-// Published messages taken from the SUB socket per tick; the rest wait for the next.
-constexpr int kMaxAlertsPerTick = 10000;
+// Published messages taken from the SUB socket in one go. After each batch the
+// io_context runs the write completions before the next (posted) batch, so a
+// burst of alerts reaches a client that keeps up without piling into its
+// backlog, while one that does not read falls behind and is dropped.
+constexpr int kAlertsPerBatch = 128;
 // What the SUB socket may hold while the server thread is busy; beyond it the
 // PUB side drops messages for this subscriber (SSE is a live view, not a log:
 // the alerts stay queryable at /api/v1/alerts).
@@ -87,6 +90,7 @@ struct HttpServer::Impl {
   zmq::socket_t* alerts = nullptr;  // during Run
   std::chrono::steady_clock::time_point next_keep_alive;
   bool shutting_down = false;
+  bool draining = false;  // a DrainAlerts() is posted
 };
 
 void HttpServer::Impl::Accept() {
@@ -119,7 +123,7 @@ void HttpServer::Impl::Tick() {
     if (ec || shutting_down) return;
     if (stop->load(std::memory_order_relaxed)) return Shutdown();
     try {
-      DrainAlerts();
+      if (!draining) DrainAlerts();
       const auto now = std::chrono::steady_clock::now();
       if (now >= next_keep_alive) {
         next_keep_alive = now + kKeepAlive;
@@ -142,13 +146,24 @@ void HttpServer::Impl::Shutdown() {
 }
 
 void HttpServer::Impl::DrainAlerts() {
+  draining = false;
+  if (shutting_down) return;
   std::vector<zmq::message_t> frames;
-  for (int i = 0; i < kMaxAlertsPerTick; ++i) {
+  for (int i = 0; i < kAlertsPerBatch; ++i) {
     frames.clear();
     if (!zmq::recv_multipart(*alerts, std::back_inserter(frames), zmq::recv_flags::dontwait)) return;
     if (frames.size() != 2 || stats.stream_clients == 0) continue;
     Broadcast(SseEvent(frames[0].to_string_view(), frames[1].to_string_view()));
   }
+  draining = true;  // more may wait: go on after the handlers already queued
+  net::post(ioc, [this] {
+    try {
+      DrainAlerts();
+    } catch (const std::exception&) {
+      ++stats.internal_errors;
+      draining = false;
+    }
+  });
 }
 
 void HttpServer::Impl::Broadcast(std::string_view text) {

@@ -201,21 +201,67 @@ TEST_CASE("An alert can be listed, read, acknowledged and resolved once", "[http
   CHECK(Post(d.port(), "/api/v1/alerts/a-nope/ack", ops, R"({"by":"ana"})").status == 404);
 }
 
-TEST_CASE("The stream delivers an alert raised after it was opened", "[http][sse]") {
+const char* kStreamRequest =
+    "GET /api/v1/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer viewer-secret\r\n\r\n";
+
+TEST_CASE("The stream delivers alerts and updates raised after it was opened", "[http][sse]") {
   TestDaemon d;
-  Client slow(d.port());  // a second stream that never reads must not hold up the first
-  slow.WriteRaw("GET /api/v1/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer viewer-secret\r\n\r\n");
   Client stream(d.port());
-  stream.WriteRaw("GET /api/v1/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer viewer-secret\r\n\r\n");
+  stream.WriteRaw(kStreamRequest);
   REQUIRE(stream.ReadUntil(": connected\n\n"));
   CHECK_THAT(stream.raw(), Catch::StartsWith("HTTP/1.1 200 OK\r\n"));
   CHECK_THAT(stream.raw(), Catch::Contains("Content-Type: text/event-stream\r\n"));
+  CHECK_THAT(stream.raw(), Catch::Contains("Transfer-Encoding: chunked\r\n"));
 
   REQUIRE(Post(d.port(), "/api/v1/events", "integrator-secret", Report("s1")).status == 200);
   REQUIRE(stream.ReadUntil("\"rule\":\"any-threat\""));
-  CHECK_THAT(stream.raw(), Catch::Contains("event: alert\ndata: {"));
-  CHECK_THAT(stream.raw(), Catch::Contains("\"rule\":\"any-threat\""));
-  CHECK_THAT(Get(d.port(), "/metrics").body, Catch::Contains("vigia_http_stream_clients 2\n"));
+  CHECK_THAT(stream.raw(), Catch::Contains("event: alert\ndata: {\"alert\":\"a-"));
+
+  const boost::json::value alerts = Get(d.port(), "/api/v1/alerts", "viewer-secret").json();
+  const std::string id(alerts.as_array().at(0).at("alert").as_string());
+  REQUIRE(Post(d.port(), "/api/v1/alerts/" + id + "/ack", "operator-secret", R"({"by":"ana"})").status == 200);
+  REQUIRE(stream.ReadUntil("\"status\":\"acknowledged\""));
+  CHECK_THAT(stream.raw(), Catch::Contains("event: update\ndata: {"));
+  CHECK_THAT(Get(d.port(), "/metrics").body, Catch::Contains("vigia_http_stream_clients 1\n"));
+}
+
+TEST_CASE("A stream client that stops reading is dropped without holding up the others",
+          "[http][sse]") {
+  TestDaemon d;
+  Client slow(d.port(), 4096);  // a small receive window: its backlog grows on the server
+  slow.WriteRaw(kStreamRequest);
+  REQUIRE(slow.ReadUntil(": connected\n\n"));
+  Client fast(d.port());
+  fast.WriteRaw(kStreamRequest);
+  REQUIRE(fast.ReadUntil(": connected\n\n"));
+
+  // About 8,000 alerts of some 450 bytes: well over the 1 MiB backlog bound.
+  constexpr int kBatches = 2, kPerBatch = 4000;
+  std::atomic<int> seen{0};
+  std::thread reader([&] {
+    size_t scanned = 0;
+    int count = 0;
+    while (count < kBatches * kPerBatch && fast.ReadMore()) {
+      const std::string& raw = fast.raw();
+      for (size_t at = raw.find("event: alert", scanned); at != std::string::npos;
+           at = raw.find("event: alert", at + 1))
+        ++count;
+      scanned = raw.size() >= 11 ? raw.size() - 11 : 0;  // an event split across reads
+      seen = count;
+    }
+  });
+  for (int b = 0; b < kBatches; ++b) {
+    std::string body = "[";
+    for (int i = 0; i < kPerBatch; ++i)
+      body += (i ? "," : "") + Report("d" + std::to_string(b) + "-" + std::to_string(i));
+    Reply r = Post(d.port(), "/api/v1/events", "integrator-secret", body + "]");
+    REQUIRE(r.status == 200);
+  }
+  reader.join();
+  CHECK(seen == kBatches * kPerBatch);
+  const std::string metrics = Get(d.port(), "/metrics").body;
+  CHECK_THAT(metrics, Catch::Contains("vigia_http_stream_dropped_total 1\n"));
+  CHECK_THAT(metrics, Catch::Contains("vigia_http_stream_clients 1\n"));
 }
 
 TEST_CASE("Rules are listed for viewers and reloaded by admins", "[http][rules]") {
@@ -249,7 +295,17 @@ TEST_CASE("Connections are kept alive and limits are enforced", "[http]") {
     CHECK(big.Read().status == 431);
   }
   SECTION("a small route refuses a large body") {
-    CHECK(Post(d.port(), "/api/v1/alerts/a-1/ack", "operator-secret", std::string(100000, ' ')).status == 413);
+    // The server answers at the header and discards the body, so the client can finish sending.
+    CHECK(Post(d.port(), "/api/v1/alerts/a-1/ack", "operator-secret", std::string(900000, ' ')).status == 413);
+  }
+  SECTION("a client that expects 100-continue gets it before sending the body") {
+    Client c2(d.port());
+    const std::string event = Report("x1");
+    c2.WriteRaw("POST /api/v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer integrator-secret\r\n"
+                "Expect: 100-continue\r\nContent-Length: " + std::to_string(event.size()) + "\r\n\r\n");
+    REQUIRE(c2.ReadUntil("HTTP/1.1 100 Continue\r\n\r\n"));
+    c2.WriteRaw(event);
+    REQUIRE(c2.ReadUntil("{\"accepted\":\"x1\"}"));
   }
   SECTION("tokens can be replaced while running") {
     d.server().SetTokens(TokenTable());
@@ -259,10 +315,25 @@ TEST_CASE("Connections are kept alive and limits are enforced", "[http]") {
   }
   SECTION("the server stops soon after being asked, even with an open stream") {
     Client stream(d.port());
-    stream.WriteRaw("GET /api/v1/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer viewer-secret\r\n\r\n");
+    stream.WriteRaw(kStreamRequest);
     REQUIRE(stream.ReadUntil(": connected\n\n"));
     CHECK(d.Stop() < std::chrono::milliseconds(500));
   }
+}
+
+// Hidden (takes 10 s): run with `http_test "[slow]"`.
+TEST_CASE("A client that stops sending mid-request is disconnected after 10 s", "[http][.][slow]") {
+  TestDaemon d;
+  Client idle(d.port());
+  idle.WriteRaw("GET /healthz HTTP/1.1\r\nHost: x\r\n");  // the header never ends
+  const auto start = std::chrono::steady_clock::now();
+  beast::error_code ec;
+  char byte;
+  idle.socket().read_some(net::buffer(&byte, 1), ec);
+  const auto took = std::chrono::steady_clock::now() - start;
+  CHECK(ec == net::error::eof);
+  CHECK(took > std::chrono::seconds(9));
+  CHECK(took < std::chrono::seconds(12));
 }
 
 }  // namespace

@@ -134,12 +134,15 @@ struct Reply {
   boost::json::value json() const { return boost::json::parse(body); }
 };
 
-// A client connection (keep-alive); reads fail after 10 s rather than hang.
+// A client connection (keep-alive); reads fail after 15 s rather than hang.
 class Client {
  public:
-  explicit Client(uint16_t port) : socket_(ioc_) {
+  // `receive_buffer` > 0 sets SO_RCVBUF (before connecting, so that the window is small).
+  explicit Client(uint16_t port, int receive_buffer = 0) : socket_(ioc_) {
+    socket_.open(tcp::v4());
+    if (receive_buffer > 0) socket_.set_option(net::socket_base::receive_buffer_size(receive_buffer));
     socket_.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
-    timeval tv{10, 0};
+    timeval tv{15, 0};
     setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   }
 
@@ -169,13 +172,17 @@ class Client {
 
   // Reads raw bytes until `needle` has been seen (or the read times out: false).
   bool ReadUntil(const std::string& needle) {
-    while (raw_.find(needle) == std::string::npos) {
-      char chunk[4096];
-      beast::error_code ec;
-      const size_t n = socket_.read_some(net::buffer(chunk), ec);
-      if (ec) return false;
-      raw_.append(chunk, n);
-    }
+    while (raw_.find(needle) == std::string::npos)
+      if (!ReadMore()) return false;
+    return true;
+  }
+  // Appends what the socket has to raw(); false on error or timeout.
+  bool ReadMore() {
+    char chunk[16384];
+    beast::error_code ec;
+    const size_t n = socket_.read_some(net::buffer(chunk), ec);
+    if (ec) return false;
+    raw_.append(chunk, n);
     return true;
   }
   const std::string& raw() const { return raw_; }

@@ -157,8 +157,30 @@ void Session::Reply(ApiResponse response, bool keep_alive) {
 void Session::OnReplied(beast::error_code ec, bool keep_alive) {
   if (!Completed()) return;
   response_ = {};  // a large body need not stay in memory while the client idles
-  if (ec || !keep_alive) return Close();
+  if (ec) return Close();
+  if (!keep_alive) return Linger();
   ReadHeader();
+}
+
+void Session::Linger() {
+  // Closing a socket with unread input makes the kernel send a reset, which
+  // can destroy the answer (a 413, say) before the client reads it. So: end
+  // our side, discard what the client still sends, and close at its EOF or
+  // after kLinger.
+  beast::error_code ignored;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  stream_.expires_after(kLinger);  // one deadline for all the reads below
+  LingerRead();
+}
+
+void Session::LingerRead() {
+  ++pending_;
+  stream_.async_read_some(net::buffer(sink_), [this](beast::error_code ec, size_t n) {
+    if (!Completed()) return;
+    lingered_ += n;
+    if (ec || lingered_ > kMaxEventsBody) return Close();
+    LingerRead();
+  });
 }
 
 void Session::StartStream() {
@@ -166,6 +188,10 @@ void Session::StartStream() {
   ++stats_.stream_clients;
   ++stats_.responses[200];
   parser_.reset();
+  // A fixed kernel send buffer (no autotuning up to megabytes) keeps what a
+  // client that does not read can hold on this host near kMaxStreamBacklog.
+  beast::error_code ignored;
+  stream_.socket().set_option(net::socket_base::send_buffer_size(kStreamSendBuffer), ignored);
   // A streaming client sends nothing more; this read only notices when it goes
   // away, without waiting for the next keep-alive write to fail. It has no
   // timeout; later expires_after() calls then arm the write timer only.
@@ -184,7 +210,7 @@ void Session::StartStream() {
 
 void Session::Send(std::string_view text) {
   if (!streaming_ || closed_) return;
-  if (backlog_.size() + text.size() > kMaxStreamBacklog) {
+  if (out_.size() + backlog_.size() + text.size() > kMaxStreamBacklog) {
     ++stats_.stream_dropped;
     return Close();
   }

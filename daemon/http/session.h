@@ -33,9 +33,12 @@ inline constexpr size_t kMaxHeader = 8 << 10;
 inline constexpr std::chrono::seconds kReadTimeout{10};
 // A write that takes longer than this (a client that does not read) drops it.
 inline constexpr std::chrono::seconds kWriteTimeout{10};
-// SSE text waiting for a slow client beyond this drops it, so that memory stays
-// bounded and other clients are not held up.
+// How long a connection that is being closed waits for the client's EOF.
+inline constexpr std::chrono::seconds kLinger{2};
+// SSE text not yet taken by the kernel beyond this drops the client, so that
+// memory stays bounded and other clients are not held up.
 inline constexpr size_t kMaxStreamBacklog = 1 << 20;
+inline constexpr int kStreamSendBuffer = 64 << 10;
 
 class Session {
  public:
@@ -68,6 +71,8 @@ class Session {
   void Dispatch();
   void Reply(ApiResponse response, bool keep_alive);
   void OnReplied(boost::beast::error_code ec, bool keep_alive);
+  void Linger();
+  void LingerRead();
   void StartStream();
   void WriteStream();
   void OnStreamWritten(boost::beast::error_code ec);
@@ -88,7 +93,9 @@ class Session {
   bool streaming_ = false, writing_ = false;
   std::string backlog_;  // SSE text not yet handed to a write
   std::string out_;      // the bytes of the write in flight
-  std::array<char, 256> sink_{};  // what a streaming client sends (nothing, or EOF)
+  // What a streaming or closing client still sends, discarded.
+  std::array<char, 4096> sink_{};
+  size_t lingered_ = 0;
 };
 
 }  // namespace vigia::daemon::http

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The alert stream of the real vigiad (daemon.md "ZeroMQ", notifier.md "The
 // alert"): topics, prefixes, the alert JSON, stateful rules in real time.
-#include <catch2/catch.hpp>
 #include <ctime>
+
+#include <catch2/catch.hpp>
 
 #include "daemon_fixture.h"
 
@@ -68,7 +69,7 @@ void RequireAccepted(AckClient& client, const boost::json::object& event) {
   auto reply = client.Request(Json(event));
   REQUIRE(reply);
   INFO("reply: " << *reply);
-  REQUIRE((ReplyKind(*reply) == "accepted" || ReplyKind(*reply) == "duplicate"));
+  REQUIRE(ReplyKind(*reply) == "accepted");
 }
 
 }  // namespace

@@ -10,12 +10,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <sstream>
 #include <thread>
+
+#include <catch2/catch.hpp>
 
 #ifndef VIGIA_VIGIAD
 #error "VIGIA_VIGIAD must name the vigiad binary (tests/e2e/CMakeLists.txt)"

@@ -10,7 +10,6 @@
 
 #include <sys/types.h>
 
-#include <boost/json.hpp>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -20,6 +19,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include <boost/json.hpp>
 #include <zmq.hpp>
 
 #include "zmq_clients.h"

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // ZeroMQ ingest of the real vigiad (daemon.md "ZeroMQ", events.md "Validation"):
 // replies and their envelopes, every kind of bad input, and many clients at once.
-#include <catch2/catch.hpp>
 #include <set>
-#include <thread>
+
+#include <catch2/catch.hpp>
 
 #include "daemon_fixture.h"
 

@@ -8,9 +8,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <catch2/catch.hpp>
 #include <set>
 #include <sstream>
+
+#include <catch2/catch.hpp>
 
 #include "daemon_fixture.h"
 
@@ -96,8 +97,10 @@ TEST_CASE("SIGTERM during a pipelined burst answers every event it evaluated",
   for (bool quiet = false;
        !(quiet && !d.IsRunning()) && std::chrono::steady_clock::now() < deadline;) {
     quiet = true;
-    while (auto r = client.Receive(100ms))
-      quiet = false, replied.insert(Str(ParseObject(*r), "accepted"));
+    while (auto r = client.Receive(100ms)) {
+      quiet = false;
+      replied.insert(Str(ParseObject(*r), "accepted"));
+    }
     while (auto p = sub.Receive(100ms)) {
       quiet = false;
       for (const auto& id : Strings(p->alert, "events")) evaluated.insert(id);
@@ -176,6 +179,8 @@ TEST_CASE("vigiad --check-config exits 0 on a good config and 2 on a bad one",
     Daemon d({{"main.yaml", kKillingRule}});
     d.Start({"--check-config"});
     CHECK(d.WaitExit(10s) == 0);
+    CHECK_THAT(d.Stdout(), Catch::StartsWith("ok: 2 rules in 2 files"));
+    CHECK(d.CountLog("daemon.ready") == 0);  // checked, not started
   }
   SECTION("an unknown config key") {
     Daemon d;

@@ -4,9 +4,10 @@
 // rule state across an unchanged rule, lose and double no event.
 #include <signal.h>
 
-#include <catch2/catch.hpp>
 #include <map>
 #include <set>
+
+#include <catch2/catch.hpp>
 
 #include "daemon_fixture.h"
 
@@ -93,7 +94,8 @@ TEST_CASE("SIGHUP with a good new rule file swaps the rules", "[e2e][reload]") {
   SubClient sub = d.Subscribe({"alert."});
   AckClient client(d.context(), d.AckEndpoint());
 
-  d.WriteRuleFile({"main.yaml", kHarassmentRule});
+  d.RemoveRuleFile("main.yaml");
+  d.WriteRuleFile({"other.yaml", kHarassmentRule});
   d.Signal(SIGHUP);
   REQUIRE(d.WaitForLog("rules.reloaded", 10s));
 

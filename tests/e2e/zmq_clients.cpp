@@ -2,6 +2,7 @@
 #include "zmq_clients.h"
 
 #include <algorithm>
+
 #include <catch2/catch.hpp>
 #include <zmq_addon.hpp>
 

@@ -7,12 +7,13 @@
 // zmq::context_t that must outlive it.
 #pragma once
 
-#include <boost/json.hpp>
 #include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <boost/json.hpp>
 #include <zmq.hpp>
 
 namespace vigia::e2e {
@@ -44,7 +45,6 @@ class AckClient {
   std::vector<std::string> ReceiveMany(size_t n, Ms timeout);
   // Send and wait for the reply; nullopt on timeout.
   std::optional<std::string> Request(std::string_view event, Ms timeout = 10s);
-  zmq::socket_t& socket() { return socket_; }
 
  private:
   zmq::socket_t socket_;
