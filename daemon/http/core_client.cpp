@@ -43,8 +43,13 @@ EventError Overloaded(std::string id, const char* why) {
 
 }  // namespace
 
-CoreClient::CoreClient(zmq::context_t& context, const Catalogs& catalogs, DecodeLimits limits)
-    : context_(context), channel_(context), decoder_(catalogs, limits) {
+CoreClient::CoreClient(zmq::context_t& context, const connectors::CatalogHandle& catalogs,
+                       DecodeLimits limits)
+    : context_(context),
+      channel_(context, catalogs),
+      initial_catalogs_(catalogs.load()),
+      decoder_(*initial_catalogs_, limits) {
+  channel_.RefreshDecoder(decoder_);
   ConnectQuery();
 }
 
@@ -101,6 +106,7 @@ QueryResult CoreClient::Query(const boost::json::object& request,
 std::vector<EventReply> CoreClient::PostEvents(const std::vector<std::string_view>& events,
                                                const TokenEntry& token,
                                                std::chrono::milliseconds timeout) {
+  channel_.RefreshDecoder(decoder_);  // catalogs reloaded since the last request
   std::vector<EventReply> replies(events.size());
   std::unordered_map<uint64_t, size_t> waiting;  // bus token → index
   std::vector<std::string> ids(events.size());   // for an `overloaded` reply after a timeout

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -39,8 +40,10 @@ struct EventReply {
 
 class CoreClient {
  public:
-  // `context` and `catalogs` must outlive the client.
-  CoreClient(zmq::context_t& context, const Catalogs& catalogs, DecodeLimits limits);
+  // `context` and `catalogs` must outlive the client. Events are validated
+  // against the catalogs `catalogs` holds when they arrive (reloads included).
+  CoreClient(zmq::context_t& context, const connectors::CatalogHandle& catalogs,
+             DecodeLimits limits);
   CoreClient(const CoreClient&) = delete;
   CoreClient& operator=(const CoreClient&) = delete;
 
@@ -69,6 +72,7 @@ class CoreClient {
   zmq::context_t& context_;
   zmq::socket_t query_;
   connectors::IngestChannel channel_;
+  std::shared_ptr<const Catalogs> initial_catalogs_;  // what decoder_ starts with, kept alive
   EventDecoder decoder_;
   uint64_t last_token_ = 0;
 };

@@ -54,7 +54,8 @@ std::string SseEvent(std::string_view topic, std::string_view json) {
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(zmq::context_t& context_in, const Catalogs& catalogs_in, DecodeLimits limits_in,
+  Impl(zmq::context_t& context_in, const connectors::CatalogHandle& catalogs_in,
+       DecodeLimits limits_in,
        TokenTable tokens_in, ReloadFn reload_in, std::string bind_in)
       : context(context_in),
         catalogs(catalogs_in),
@@ -76,7 +77,7 @@ struct HttpServer::Impl {
   net::steady_timer accept_retry{ioc};
 
   zmq::context_t& context;
-  const Catalogs& catalogs;
+  const connectors::CatalogHandle& catalogs;
   DecodeLimits limits;
   TokenTable tokens;
   ReloadFn reload;
@@ -173,8 +174,8 @@ void HttpServer::Impl::Broadcast(std::string_view text) {
     if (session->streaming()) session->Send(text);
 }
 
-HttpServer::HttpServer(zmq::context_t& context, const Catalogs& catalogs, DecodeLimits limits,
-                       TokenTable tokens, ReloadFn reload, std::string bind)
+HttpServer::HttpServer(zmq::context_t& context, const connectors::CatalogHandle& catalogs,
+                       DecodeLimits limits, TokenTable tokens, ReloadFn reload, std::string bind)
     : impl_(std::make_unique<Impl>(context, catalogs, limits, std::move(tokens), std::move(reload),
                                    std::move(bind))) {}
 

@@ -23,7 +23,7 @@
 
 #include <zmq.hpp>
 
-#include "core/catalog.h"
+#include "connectors/ingest_channel.h"
 #include "core/event_decoder.h"
 #include "daemon/http/tokens.h"
 
@@ -37,12 +37,13 @@ class HttpServer {
   // take no more than the reload goal (≤ 100 ms for 1,000 rules).
   using ReloadFn = std::function<std::string()>;
 
-  // `context` and `catalogs` must outlive the server. `limits` apply to each
-  // posted event (as on ZeroMQ). `bind` is "host:port" ("127.0.0.1:7780",
-  // "[::1]:7780", "localhost:0"); port 0 picks a free port. An empty `reload`
-  // makes POST /api/v1/rules/reload answer 503.
-  HttpServer(zmq::context_t& context, const Catalogs& catalogs, DecodeLimits limits,
-             TokenTable tokens, ReloadFn reload, std::string bind);
+  // `context` and `catalogs` must outlive the server; `catalogs` holds a
+  // catalog set (non-null) and may be replaced on reload, as for the
+  // connectors. `limits` apply to each posted event (as on ZeroMQ). `bind` is
+  // "host:port" ("127.0.0.1:7780", "[::1]:7780", "localhost:0"); port 0 picks
+  // a free port. An empty `reload` makes POST /api/v1/rules/reload answer 503.
+  HttpServer(zmq::context_t& context, const connectors::CatalogHandle& catalogs,
+             DecodeLimits limits, TokenTable tokens, ReloadFn reload, std::string bind);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

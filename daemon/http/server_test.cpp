@@ -128,6 +128,15 @@ TEST_CASE("A posted event is accepted, an invalid one names the field", "[http][
     Reply big = Post(d.port(), "/api/v1/events", tdt, std::string((1 << 20) + 1, ' '));
     CHECK(big.status == 413);
   }
+  SECTION("events are checked against reloaded catalogs") {
+    Catalogs only_guerrero = Catalogs::Defaults();
+    only_guerrero.regions = Catalog({{"MX-GRO", "Guerrero", false}});
+    d.catalogs().store(std::make_shared<const Catalogs>(std::move(only_guerrero)));
+    Reply r = Post(d.port(), "/api/v1/events", tdt, Report("e7"));
+    CHECK(r.status == 400);
+    CHECK(r.json().at("error").at("code") == "unknown_region");
+    CHECK(Post(d.port(), "/api/v1/events", tdt, Report("e8", "MX-GRO")).status == 200);
+  }
   SECTION("an event over the message limit is too_large (413)") {
     std::string huge = Report("e6");
     huge.insert(huge.size() - 1, R"(,"municipality":")" + std::string(70000, 'x') + "\"");

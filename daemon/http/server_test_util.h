@@ -81,7 +81,7 @@ class TestDaemon {
   explicit TestDaemon(TokenTable tokens = TestTokens(),
                       HttpServer::ReloadFn reload = [] { return std::string(R"({"ok":true,"rules":1})"); })
       : core_(context_, CoreOptions{}, CompileTestRules()),
-        server_(context_, Catalogs::Defaults(), DecodeLimits{}, std::move(tokens), std::move(reload),
+        server_(context_, catalogs_, DecodeLimits{}, std::move(tokens), std::move(reload),
                 "127.0.0.1:0") {
     REQUIRE(core_.Open().empty());
     REQUIRE(server_.Open().empty());
@@ -118,9 +118,13 @@ class TestDaemon {
     REQUIRE(req.recv(reply));
   }
   HttpServer& server() { return server_; }
+  connectors::CatalogHandle& catalogs() { return catalogs_; }
 
  private:
   zmq::context_t context_;
+  // The built-in catalogs, not owned (they are static).
+  connectors::CatalogHandle catalogs_{
+      std::shared_ptr<const Catalogs>(&Catalogs::Defaults(), [](const Catalogs*) {})};
   std::atomic<bool> stop_{false};
   Core core_;
   HttpServer server_;

@@ -197,8 +197,11 @@ void Session::StartStream() {
   // timeout; later expires_after() calls then arm the write timer only.
   stream_.expires_never();
   ++pending_;
-  stream_.async_read_some(net::buffer(sink_), [this](beast::error_code, size_t) {
+  stream_.async_read_some(net::buffer(sink_), [this](beast::error_code ec, size_t) {
     if (!Completed()) return;
+    // A write timeout closes the socket under both operations; the write's
+    // handler then tells a dropped client from one that left.
+    if (ec && writing_) return;
     Close();
   });
   backlog_.assign(kStreamHeader);
