@@ -322,7 +322,10 @@ std::string Core::MetricsText() const {
     << "vigia_engine_open_keys " << engine_->open_keys() << "\n";
   m << "# HELP vigia_engine_lag_seconds Wall clock minus the engine clock.\n"
        "# TYPE vigia_engine_lag_seconds gauge\n"
-    << "vigia_engine_lag_seconds " << static_cast<double>(now_() - engine_->clock()) / kSecond << "\n";
+    << "vigia_engine_lag_seconds "
+    // Before the first tick the engine clock is unset (INT64_MIN): no lag to show.
+    << (engine_->clock() == INT64_MIN ? 0.0 : static_cast<double>(now_() - engine_->clock()) / kSecond)
+    << "\n";
   return m.str();
 }
 
