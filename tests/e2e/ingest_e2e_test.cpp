@@ -12,12 +12,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kKillingRule = R"(rules:
-  - id: killing-reported
-    level: critical
-    match: {type: report, category: killing}
-)";
-
 std::string ErrorField(std::string_view reply, const char* name) {
   const boost::json::object o = ParseObject(reply);
   const auto* err = o.if_contains("error");

@@ -18,19 +18,6 @@
 namespace vigia::e2e {
 namespace {
 
-constexpr const char* kKillingRule = R"(rules:
-  - id: killing-reported
-    level: critical
-    match: {type: report, category: killing}
-)";
-
-// Line 4: the bad duration.
-constexpr const char* kBrokenRule = R"(rules:
-  - id: threat-cluster
-    level: warning
-    count: {at_least: 3, within: 7 days}
-)";
-
 void RequireAccepted(AckClient& client, const boost::json::object& event) {
   auto reply = client.Request(Json(event));
   REQUIRE(reply);

@@ -14,23 +14,10 @@
 namespace vigia::e2e {
 namespace {
 
-constexpr const char* kKillingRule = R"(rules:
-  - id: killing-reported
-    level: critical
-    match: {type: report, category: killing}
-)";
-
 constexpr const char* kHarassmentRule = R"(rules:
   - id: harassment-seen
     level: watch
     match: {type: report, category: harassment}
-)";
-
-// Line 4: the bad duration.
-constexpr const char* kBrokenRule = R"(rules:
-  - id: threat-cluster
-    level: warning
-    count: {at_least: 3, within: 7 days}
 )";
 
 std::string CountRule(std::string_view description) {

@@ -25,6 +25,19 @@ using namespace std::chrono_literals;
 // alert.info.MX-ZAC. Daemon::Subscribe uses it to know a subscription is live;
 // SubClient::Receive skips its alerts.
 inline constexpr const char* kProbeRuleId = "e2e-probe";
+
+// Rule files shared by the e2e tests.
+inline constexpr const char* kKillingRule = R"(rules:
+  - id: killing-reported
+    level: critical
+    match: {type: report, category: killing}
+)";
+// Line 4: the bad duration.
+inline constexpr const char* kBrokenRule = R"(rules:
+  - id: threat-cluster
+    level: warning
+    count: {at_least: 3, within: 7 days}
+)";
 inline constexpr const char* kProbeTopic = "alert.info.MX-ZAC";
 
 // The object in `json`; an empty object when it is not a JSON object.
