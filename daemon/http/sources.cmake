@@ -13,8 +13,8 @@ set(VIGIA_HTTP_SOURCES
   http/tokens.cpp
 )
 # Boost.Beast and Asio are header-only (Boost::headers); the core's sockets
-# and constants come from vigia_daemon.
-set(VIGIA_HTTP_LIBS vigia_daemon vigia_connectors Boost::headers Boost::json OpenSSL::Crypto
+# and constants come from vigia_daemon_core.
+set(VIGIA_HTTP_LIBS vigia_daemon_core vigia_connectors Boost::headers Boost::json OpenSSL::Crypto
     yaml-cpp Threads::Threads)
 set(VIGIA_HTTP_TESTS
   http/event_batch_test.cpp
