@@ -9,12 +9,14 @@
 #include <thread>
 #include <vector>
 
+#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 #include <zmq.hpp>
 
 #include "connectors/file_connector.h"
 #include "connectors/zmq_connector.h"
 #include "daemon/core.h"
+#include "daemon/http/server.h"
 #include "daemon/log_events.h"
 #include "daemon/rule_loading.h"
 
@@ -27,13 +29,22 @@ struct Controller::Impl {
   std::unique_ptr<Core> core;
   std::vector<std::unique_ptr<connectors::Connector>> connectors;
   connectors::ZmqStats zmq_stats;
+  std::unique_ptr<http::HttpServer> http_server;
   std::atomic<bool> stop_connectors{false}, stop_core{false};
-  std::vector<std::thread> connector_threads;
+  std::vector<std::thread> connector_threads;  // the HTTP server's among them
   std::thread core_thread;
   std::mutex reload_mu;  // SIGHUP and the HTTP reload may race
 
+  struct ReloadOutcome {
+    bool ok = false;
+    size_t rules = 0;
+    std::string diagnostics;  // as `vigia check` prints them
+  };
+
   int Start();
-  std::string Reload(const char* via);
+  int StartHttp(const DecodeLimits& limits);
+  ReloadOutcome Reload(const char* via);
+  void ReloadTokens();
   void Stop();
 };
 
@@ -74,6 +85,7 @@ int Controller::Run() {
     if (sigwait(&set, &signo) != 0) continue;
     if (signo == SIGHUP) {
       impl_->Reload("sighup");
+      impl_->ReloadTokens();
       continue;
     }
     spdlog::info("{} signal={}", log::kStopping, strsignal(signo));
@@ -155,10 +167,56 @@ int Controller::Impl::Start() {
       }
     });
   }
+  return StartHttp(limits);
+}
+
+int Controller::Impl::StartHttp(const DecodeLimits& limits) {
+  if (!config.http) return 0;
+  http::TokenTable tokens;
+  if (!config.http->tokens_file.empty()) {
+    auto loaded = http::LoadTokenFile(config.http->tokens_file);
+    if (!loaded.ok()) {
+      spdlog::error("{} reason=tokens\n{}", log::kStartFailed,
+                    RenderText(loaded.diagnostics(), true, "vigiad not started"));
+      return 2;
+    }
+    tokens = std::move(loaded).value();
+  } else {
+    spdlog::warn("http.no_tokens: no tokens_file in the config; /api/v1 answers 401 to everyone");
+  }
+  auto reload = [this] {
+    ReloadOutcome outcome = Reload("http");
+    boost::json::object reply{{"ok", outcome.ok}};
+    if (outcome.ok) reply["rules"] = outcome.rules;
+    else reply["diagnostics"] = outcome.diagnostics;
+    return boost::json::serialize(reply);
+  };
+  http_server = std::make_unique<http::HttpServer>(context, catalogs, limits, std::move(tokens),
+                                                   reload, config.http->bind);
+  if (std::string err = http_server->Open(); !err.empty()) {
+    spdlog::error("{} reason=\"{}\"", log::kStartFailed, err);
+    return 1;
+  }
+  spdlog::info("{} connector=http bind={} port={}", log::kListening, config.http->bind,
+               http_server->bound_port());
+  connector_threads.emplace_back([this] { http_server->Run(stop_connectors); });
   return 0;
 }
 
-std::string Controller::Impl::Reload(const char* via) {
+void Controller::Impl::ReloadTokens() {
+  if (!http_server || config.http->tokens_file.empty()) return;
+  auto loaded = http::LoadTokenFile(config.http->tokens_file);
+  if (!loaded.ok()) {
+    spdlog::error("tokens.reload_failed\n{}",
+                  RenderText(loaded.diagnostics(), true, "previous tokens stay active"));
+    return;
+  }
+  size_t n = loaded.value().entries().size();
+  http_server->SetTokens(std::move(loaded).value());
+  spdlog::info("tokens.reloaded tokens={}", n);
+}
+
+Controller::Impl::ReloadOutcome Controller::Impl::Reload(const char* via) {
   std::lock_guard lock(reload_mu);
   // Catalogs and rules are reloaded together: the rules are checked against the
   // new catalogs, and neither is swapped unless both load.
@@ -167,13 +225,13 @@ std::string Controller::Impl::Reload(const char* via) {
   if (!loaded_catalogs.ok()) {
     std::string text = RenderText(loaded_catalogs.diagnostics(), true, "previous catalogs and rules stay active");
     spdlog::error("{} via={} reason=catalogs\n{}", log::kRulesReloadFailed, via, text);
-    return text;
+    return {false, 0, text};
   }
   auto new_catalogs = std::make_shared<const Catalogs>(std::move(loaded_catalogs).value());
   LoadedRules rules = LoadConfiguredRules(config, *new_catalogs);
   if (!rules.rules) {
     spdlog::error("{} via={}\n{}", log::kRulesReloadFailed, via, rules.diagnostics);
-    return rules.diagnostics;
+    return {false, 0, rules.diagnostics};
   }
   // The core takes ownership of the holder (Core::OnQuery, "swap").
   auto* holder = new std::shared_ptr<const engine::CompiledRules>(rules.rules);
@@ -187,12 +245,12 @@ std::string Controller::Impl::Reload(const char* via) {
   if (!s.recv(reply)) {
     // The core did not answer in 10 s; it may still take the rules later.
     spdlog::error("{} via={} reason=\"the core did not answer\"", log::kRulesReloadFailed, via);
-    return "the engine did not answer";
+    return {false, 0, "the engine did not answer within 10 s; the new rules may still be taken"};
   }
   catalogs.store(std::move(new_catalogs));
   spdlog::info("{} via={} rules={} files={}", log::kRulesReloaded, via, rules.rules->rules().size(),
                rules.files);
-  return {};
+  return {true, rules.rules->rules().size(), {}};
 }
 
 void Controller::Impl::Stop() {
@@ -202,6 +260,7 @@ void Controller::Impl::Stop() {
   stop_core = true;
   if (core_thread.joinable()) core_thread.join();
   connectors.clear();
+  http_server.reset();
   core.reset();
 }
 

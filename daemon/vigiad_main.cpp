@@ -11,6 +11,7 @@
 
 #include "core/catalog.h"
 #include "daemon/controller.h"
+#include "daemon/http/tokens.h"
 #include "daemon/rule_loading.h"
 
 namespace {
@@ -76,6 +77,13 @@ int main(int argc, char** argv) {
     auto rules = vigia::daemon::LoadConfiguredRules(config, catalogs.value());
     std::cerr << rules.diagnostics;
     if (!rules.rules) return 2;
+    if (config.http && !config.http->tokens_file.empty()) {
+      auto tokens = vigia::daemon::http::LoadTokenFile(config.http->tokens_file);
+      if (!tokens.ok()) {
+        std::cerr << vigia::RenderText(tokens.diagnostics(), true, "");
+        return 2;
+      }
+    }
     std::cout << "ok: " << rules.rules->rules().size() << " rules in " << rules.files << " files\n";
     return 0;
   }

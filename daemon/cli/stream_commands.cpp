@@ -12,6 +12,7 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
+#include "daemon/cli/alert_line.h"
 #include "daemon/cli/commands.h"
 #include "daemon/cli/common.h"
 
@@ -23,26 +24,12 @@ constexpr int kReplyTimeoutMs = 10000;    // a daemon that stops answering fails
 
 bool IsRejected(const std::string& reply) { return reply.find("\"error\"") != std::string::npos; }
 
-std::string Field(const boost::json::object& o, const char* key) {
-  if (auto* v = o.if_contains(key)) {
-    if (v->is_string()) return std::string(v->as_string());
-    if (v->is_int64()) return std::to_string(v->as_int64());
-  }
-  return {};
-}
-
-// "2017-03-06T09:00:00Z CRITICAL MX-CHH journalist-threat-cluster (3 events) summary [a-…]"
+// An alert line (alert_line.h); an update is indented and names the change.
 std::string Describe(const std::string& topic, const std::string& json) {
   boost::system::error_code ec;
   auto v = boost::json::parse(json, ec);
   if (ec || !v.is_object()) return topic + " " + json;
-  const auto& a = v.as_object();
-  std::string level = Field(a, "level");
-  for (auto& c : level) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  std::string line = Field(a, "time") + " " + level + " " + (Field(a, "region").empty() ? "-" : Field(a, "region")) +
-                     " " + Field(a, "rule") + " (" + Field(a, "count") + " events)";
-  if (!Field(a, "summary").empty()) line += " " + Field(a, "summary");
-  line += " [" + Field(a, "alert") + "]";
+  std::string line = AlertLine(v.as_object());
   if (topic.rfind("update.", 0) == 0) {
     const auto change = topic.substr(7, topic.find('.', 7) - 7);
     line = "  " + change + ": " + line;
