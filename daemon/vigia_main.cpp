@@ -1,9 +1,24 @@
 // SPDX-License-Identifier: Apache-2.0
 // `vigia`: the command-line tool for coordinators, operators and integrators.
 #include <CLI/CLI.hpp>
+#include <iostream>
 
 #include "daemon/cli/commands.h"
 #include "daemon/cli/common.h"
+#include "daemon/cli/http_commands.h"
+
+namespace {
+
+// --url, --config and --token-file, for the commands that go through the HTTP API.
+void AddApiOptions(CLI::App* cmd, vigia::cli::ApiOptions& api) {
+  cmd->add_option("--url", api.url,
+                  "vigiad's HTTP API (default: http.bind of --config, else http://127.0.0.1:7780)");
+  cmd->add_option("-c,--config", api.config_file, "vigia.yaml, for http.bind");
+  cmd->add_option("--token-file", api.token_file,
+                  "a file holding the API token (default: $VIGIA_TOKEN)");
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace vigia::cli;
@@ -36,14 +51,82 @@ int main(int argc, char** argv) {
   PushOptions push;
   auto* push_cmd = app.add_subcommand("push", "send events over the ack socket; print each reply");
   push_cmd->add_option("--endpoint", push.endpoint, "ack endpoint")->capture_default_str();
-  push_cmd->add_option("file", push.file, "events (JSON Lines; - for stdin)")->capture_default_str();
+  push_cmd->add_option("file", push.file, "events (JSON Lines; - for stdin)")
+      ->capture_default_str();
 
   WatchOptions watch;
   auto* watch_cmd = app.add_subcommand("watch", "follow the alert stream");
-  watch_cmd->add_option("--endpoint", watch.endpoint, "alert stream (PUB) endpoint")->capture_default_str();
+  watch_cmd->add_option("--endpoint", watch.endpoint, "alert stream (PUB) endpoint")
+      ->capture_default_str();
   watch_cmd->add_option("--level", watch.level, "minimum level: info, watch, warning, critical");
   watch_cmd->add_option("--region", watch.region, "only this region, e.g. MX-CHH");
   watch_cmd->add_flag("--json", watch.json, "print each alert's JSON");
+
+  AlertsOptions alerts;
+  auto* alerts_cmd =
+      app.add_subcommand("alerts", "list alerts, newest first (or show one: alerts ID)");
+  AddApiOptions(alerts_cmd, alerts.api);
+  alerts_cmd->add_option("id", alerts.id, "show this alert with its history");
+  alerts_cmd->add_option("--status", alerts.status, "firing, acknowledged or resolved");
+  alerts_cmd->add_option("--region", alerts.region, "only this region, e.g. MX-CHH");
+  alerts_cmd->add_option("--group", alerts.group, "only alerts about this group at risk");
+  alerts_cmd->add_option("--level", alerts.level,
+                         "only this level: info, watch, warning, critical");
+  alerts_cmd->add_option("--since", alerts.since, "fired at or after this RFC 3339 time");
+  alerts_cmd->add_flag("--json", alerts.json, "print the API's JSON");
+
+  AlertsOptions alert;
+  auto* alert_cmd = app.add_subcommand("alert", "show one alert with its history");
+  AddApiOptions(alert_cmd, alert.api);
+  alert_cmd->add_option("id", alert.id, "alert id (a-...)")->required();
+  alert_cmd->add_flag("--json", alert.json, "print the API's JSON");
+
+  ChangeAlertOptions ack, resolve;
+  auto* ack_cmd = app.add_subcommand("ack", "acknowledge an alert");
+  auto* resolve_cmd = app.add_subcommand("resolve", "resolve an alert");
+  for (auto [cmd, o] : {std::pair{ack_cmd, &ack}, {resolve_cmd, &resolve}}) {
+    AddApiOptions(cmd, o->api);
+    cmd->add_option("id", o->id, "alert id (a-...)")->required();
+    cmd->add_option("--by", o->by, "who (default: $USER)");
+    cmd->add_option("--note", o->note, "a note for the alert's history");
+  }
+
+  DeadLettersOptions letters;
+  auto* letters_cmd = app.add_subcommand("deadletters", "the rejected messages, newest first");
+  AddApiOptions(letters_cmd, letters.api);
+  letters_cmd->add_option("--limit", letters.limit, "at most this many (0: all)")
+      ->capture_default_str();
+  letters_cmd->add_flag("--json", letters.json, "print the API's JSON");
+
+  RulesOptions rules;
+  auto* rules_cmd = app.add_subcommand("rules", "the loaded rules with their counters");
+  AddApiOptions(rules_cmd, rules.api);
+  rules_cmd->add_flag("--json", rules.json, "print the API's JSON");
+
+  ApiOptions reload;
+  auto* reload_cmd =
+      app.add_subcommand("reload", "reload vigiad's rules; print problems if refused");
+  AddApiOptions(reload_cmd, reload);
+
+  TokenOptions token;
+  auto* token_cmd = app.add_subcommand(
+      "token",
+      "make an HTTP API token: its hash goes into the tokens file, the token is printed once");
+  token_cmd->add_option("name", token.name, "names the token in audit records")->required();
+  token_cmd->add_option("role", token.role, "viewer, operator, integrator or admin")->required();
+  token_cmd->add_option("--tokens-file", token.tokens_file,
+                        "the tokens file (default: http.tokens_file of --config)");
+  token_cmd->add_option("-c,--config", token.config_file, "vigia.yaml, for http.tokens_file");
+  // One value per --source (or a comma list), so that NAME and ROLE are never taken for sources.
+  token_cmd
+      ->add_option("--source", token.sources,
+                   "integrator: may post events of this source (repeatable)")
+      ->allow_extra_args(false)
+      ->delimiter(',');
+  token_cmd
+      ->add_option("--region", token.regions, "integrator: only events of this region (repeatable)")
+      ->allow_extra_args(false)
+      ->delimiter(',');
 
   try {
     app.parse(argc, argv);
@@ -57,5 +140,13 @@ int main(int argc, char** argv) {
   if (*replay_cmd) return RunReplay(replay);
   if (*push_cmd) return RunPush(push);
   if (*watch_cmd) return RunWatch(watch);
+  if (*alerts_cmd) return RunAlerts(alerts, std::cout, std::cerr);
+  if (*alert_cmd) return RunAlerts(alert, std::cout, std::cerr);
+  if (*ack_cmd) return RunAck(ack, std::cout, std::cerr);
+  if (*resolve_cmd) return RunResolve(resolve, std::cout, std::cerr);
+  if (*letters_cmd) return RunDeadLetters(letters, std::cout, std::cerr);
+  if (*rules_cmd) return RunRules(rules, std::cout, std::cerr);
+  if (*reload_cmd) return RunReload(reload, std::cout, std::cerr);
+  if (*token_cmd) return RunToken(token, std::cout, std::cerr);
   return kExitUsage;
 }
