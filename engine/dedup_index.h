@@ -7,10 +7,13 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "core/event.h"
+#include "core/result.h"
 #include "core/time.h"
+#include "engine/checkpoint.h"
 
 namespace vigia::engine {
 
@@ -24,6 +27,13 @@ class DedupIndex {
   // arrival − window are forgotten first.
   Verdict Check(const Event& e, TimeUs arrival);
   size_t size() const { return seen_.size(); }
+
+  // The index as a checkpoint blob (checkpoint.h). Deterministic.
+  std::string SaveState() const;
+  // Replaces the index with a blob's; returns the number of keys. The window
+  // stays this index's own: keys older than it are forgotten at the next Check.
+  // On error the index is unchanged.
+  Result<size_t, CheckpointError> LoadState(std::string_view blob);
 
  private:
   struct Seen {

@@ -30,6 +30,7 @@ void Engine::Process(const Event& event) {
   // (expect holds for time(x) ≤ deadline) instead of raising a false alarm.
   if (event.arrival > clock_) clock_ = event.arrival;
   FireDue(/*inclusive=*/false);
+  last_seq_ = event.seq;
   Evaluate(event, nullptr);
   Drain();
   FireDue(/*inclusive=*/true);
@@ -172,10 +173,7 @@ bool Engine::KeyOf(const CompiledRule& r, const EventView& view, std::string& ke
       ++counters_[r.index].no_key;
       return false;
     }
-    // Length-prefixed, so no value can make two keys collide.
-    key += std::to_string(value->size());
-    key.push_back(':');
-    key += *value;
+    detail::AppendKeyPart(key, *value);
     values.push_back(std::move(*value));
   }
   return true;

@@ -11,12 +11,15 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <variant>
 #include <vector>
 
 #include "core/event.h"
+#include "core/result.h"
 #include "engine/alert.h"
+#include "engine/checkpoint.h"
 #include "engine/compiled_rules.h"
 #include "engine/matcher.h"
 
@@ -66,7 +69,24 @@ class Engine {
   // open deadlines; other rules start empty from the next event.
   void SwapRules(std::shared_ptr<const CompiledRules> rules);
 
+  // The whole evaluation state as a checkpoint blob (checkpoint.h): the clock,
+  // the last seq processed, every (rule, variant, key) state with the events it
+  // holds, and the counters. Open deadlines are not stored: they follow from the
+  // states. Deterministic. REQUIRES: not called from the sink's callbacks.
+  std::string SaveState() const;
+
+  // Replaces the whole evaluation state with a blob's, which may have been
+  // written under other rules: as in SwapRules, the state of every (rule id,
+  // variant) whose state signature is unchanged is loaded, with its open
+  // deadlines, and the rest is dropped; counters carry over by rule id. An
+  // engine that loads a blob and then gets the events after it gives the same
+  // output as the one that saved it. On error the engine is unchanged.
+  // REQUIRES: not called from the sink's callbacks.
+  Result<CheckpointStats, CheckpointError> LoadState(std::string_view blob);
+
   TimeUs clock() const { return clock_; }
+  // The seq of the last event processed (0: none); carried by checkpoints.
+  uint64_t last_seq() const { return last_seq_; }
   const CompiledRules& rules() const { return *rules_; }
   const std::vector<RuleCounters>& counters() const { return counters_; }
   // Number of (rule, variant, key) states held.
@@ -135,6 +155,7 @@ class Engine {
   std::shared_ptr<const CompiledRules> rules_;
   AlertSink& sink_;
   TimeUs clock_ = INT64_MIN;
+  uint64_t last_seq_ = 0;
   uint64_t order_ = 0;  // evaluation order: the (time, seq) tie-break
   std::vector<std::unique_ptr<detail::RuleState>> state_;
   std::vector<RuleCounters> counters_;

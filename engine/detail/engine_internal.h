@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/event.h"
@@ -30,6 +31,14 @@ Alert BuildAlert(const CompiledRule& r, uint32_t v, const std::vector<std::strin
 // lateness, or 30 days for stateless rules (they see events of any age).
 inline DurationUs CooldownHorizon(const CompiledRule& r, const Variant& v) {
   return r.stateful ? v.lateness : 30 * kDay;
+}
+
+// Appends one `by` value to a state key. Length-prefixed, so no value can make
+// two keys collide.
+inline void AppendKeyPart(std::string& key, std::string_view value) {
+  key += std::to_string(value.size());
+  key.push_back(':');
+  key += value;
 }
 
 // Inserts `e` into `list`, kept in (time, order) order; returns its index.

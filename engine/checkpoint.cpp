@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: Apache-2.0
+// Engine::SaveState and Engine::LoadState (checkpoint.h).
+//
+// The engine's body, format 1:
+//   clock (i64; INT64_MIN before the first event), last seq, evaluation order,
+//     events since the last sweep, sweep period
+//   records — the events held by state, each stored once however many rules and
+//     keys hold it: count, then in evaluation order: order − previous order − 1,
+//     time − previous time (i64), id, region, has subject (u8) [subject],
+//     groups (count, strings), depth, root events (count, strings)
+//   rules: count, then per rule: id, the 9 counters, variants: count, then per
+//     variant: FNV-1a 64 of its state signature (fixed 8 bytes), keys: count,
+//     then per key in key order: key values (count, strings), has last alert
+//     (u8) [last alert (i64)], entries, steps (count, then entries per step),
+//     open (u8), opened at (i64), deadline (i64), fired alerts (count, then per
+//     alert: id, opened at (i64), deadline (i64))
+//   entries: count, then per entry: record index, distinct value
+// An entry's time and order are its record's: both are set once per evaluated
+// event (Engine::Evaluate), and every entry of that event shares its record.
+#include <algorithm>
+#include <map>
+
+#include "engine/detail/byte_codec.h"
+#include "engine/detail/engine_internal.h"
+#include "engine/engine.h"
+
+namespace vigia::engine {
+
+using detail::ByteReader;
+using detail::ByteWriter;
+using detail::Entry;
+using detail::KeyState;
+using detail::Record;
+
+namespace {
+
+inline constexpr std::string_view kMagic = "VGCE";
+inline constexpr uint64_t kVersion = 1;
+
+// Event times (years 1-9999) and the deadlines built from them fit with room
+// to spare; loaded times outside this range are rejected, so that the engine's
+// arithmetic on them (time − within, time − last alert, ...) cannot overflow.
+inline constexpr TimeUs kTimeLimit = TimeUs{1} << 62;
+bool InRange(TimeUs t) { return t > -kTimeLimit && t < kTimeLimit; }
+
+inline constexpr uint64_t RuleCounters::*kCounterFields[] = {
+    &RuleCounters::evaluations, &RuleCounters::firings, &RuleCounters::suppressed,
+    &RuleCounters::late,        &RuleCounters::no_key,  &RuleCounters::dropped,
+    &RuleCounters::ignored_hints, &RuleCounters::retractions, &RuleCounters::search_exhausted,
+};
+
+using RecordIndex = std::unordered_map<const Record*, uint64_t>;
+
+void WriteEntries(ByteWriter& w, const std::vector<Entry>& list, const RecordIndex& index) {
+  w.U64(list.size());
+  for (const Entry& e : list) {
+    w.U64(index.at(e.rec.get()));
+    w.Str(e.distinct);
+  }
+}
+
+void WriteStrings(ByteWriter& w, const std::vector<std::string>& list) {
+  w.U64(list.size());
+  for (const auto& s : list) w.Str(s);
+}
+
+void WriteKey(ByteWriter& w, const KeyState& ks, const RecordIndex& index) {
+  WriteStrings(w, ks.key_values);
+  w.U8(ks.last_alert.has_value());
+  if (ks.last_alert) w.I64(*ks.last_alert);
+  WriteEntries(w, ks.entries, index);
+  w.U64(ks.steps.size());
+  for (const auto& step : ks.steps) WriteEntries(w, step, index);
+  w.U8(ks.open);
+  w.I64(ks.opened_at);
+  w.I64(ks.deadline);
+  w.U64(ks.fired.size());
+  for (const auto& f : ks.fired) {
+    w.Str(f.alert_id);
+    w.I64(f.opened_at);
+    w.I64(f.deadline);
+  }
+}
+
+std::vector<std::string> ReadStrings(ByteReader& r) {
+  std::vector<std::string> out(r.Count());
+  for (auto& s : out) s = r.Str();
+  return out;
+}
+
+bool ReadBool(ByteReader& r) {
+  const uint8_t b = r.U8();
+  if (b > 1) r.Fail();
+  return b == 1;
+}
+
+TimeUs ReadTime(ByteReader& r) {
+  const TimeUs t = r.I64();
+  if (!InRange(t)) r.Fail();
+  return t;
+}
+
+using Records = std::vector<std::shared_ptr<const Record>>;
+
+// Lists are kept in (time, order) order; the patterns' searches rely on it.
+std::vector<Entry> ReadEntries(ByteReader& r, const Records& records,
+                               const std::vector<uint64_t>& orders) {
+  std::vector<Entry> list(r.Count());
+  for (size_t i = 0; i < list.size() && r.ok(); ++i) {
+    const uint64_t at = r.U64();
+    if (at >= records.size()) {
+      r.Fail();
+      break;
+    }
+    list[i] = Entry{records[at]->time, orders[at], records[at], r.Str()};
+    if (i > 0 && list[i].Before(list[i - 1])) r.Fail();
+  }
+  return list;
+}
+
+KeyState ReadKey(ByteReader& r, const Records& records, const std::vector<uint64_t>& orders) {
+  KeyState ks;
+  ks.key_values = ReadStrings(r);
+  if (ReadBool(r)) ks.last_alert = ReadTime(r);
+  ks.entries = ReadEntries(r, records, orders);
+  ks.steps.resize(r.Count());
+  for (auto& step : ks.steps) step = ReadEntries(r, records, orders);
+  ks.open = ReadBool(r);
+  ks.opened_at = ReadTime(r);
+  ks.deadline = ReadTime(r);
+  ks.fired.resize(r.Count());
+  for (auto& f : ks.fired) {
+    f.alert_id = r.Str();
+    f.opened_at = ReadTime(r);
+    f.deadline = ReadTime(r);
+  }
+  if (ks.fired.size() > detail::kMaxRetractable) r.Fail();
+  return ks;
+}
+
+}  // namespace
+
+std::string_view ToString(CheckpointError error) {
+  switch (error) {
+    case CheckpointError::kNotACheckpoint: return "not_a_checkpoint";
+    case CheckpointError::kUnknownVersion: return "unknown_version";
+    case CheckpointError::kDamaged: return "damaged";
+    case CheckpointError::kMalformed: return "malformed";
+  }
+  return "malformed";
+}
+
+std::string Engine::SaveState() const {
+  // Every record held, in evaluation order (one record per evaluated event).
+  std::map<uint64_t, const Record*> by_order;
+  auto collect = [&](const std::vector<Entry>& list) {
+    for (const Entry& e : list) by_order.emplace(e.order, e.rec.get());
+  };
+  // Keys in key order, so that equal states give equal bytes.
+  std::vector<std::vector<std::vector<const std::pair<const std::string, KeyState>*>>> sorted;
+  for (const auto& rs : state_) {
+    auto& rule = sorted.emplace_back();
+    for (const auto& vs : rs->variants) {
+      auto& keys = rule.emplace_back();
+      for (const auto& kv : vs.keys) {
+        keys.push_back(&kv);
+        collect(kv.second.entries);
+        for (const auto& step : kv.second.steps) collect(step);
+      }
+      std::sort(keys.begin(), keys.end(),
+                [](const auto* a, const auto* b) { return a->first < b->first; });
+    }
+  }
+
+  ByteWriter w(kMagic, kVersion);
+  w.I64(clock_);
+  w.U64(last_seq_);
+  w.U64(order_);
+  w.U64(events_since_sweep_);
+  w.U64(sweep_after_);
+
+  RecordIndex index;
+  w.U64(by_order.size());
+  uint64_t prev_order = 0;
+  uint64_t prev_time = 0;  // unsigned: the differences wrap instead of overflowing
+  for (const auto& [order, rec] : by_order) {
+    index.emplace(rec, index.size());
+    w.U64(order - prev_order - 1);
+    w.I64(static_cast<int64_t>(static_cast<uint64_t>(rec->time) - prev_time));
+    prev_order = order;
+    prev_time = static_cast<uint64_t>(rec->time);
+    w.Str(rec->id);
+    w.Str(rec->region);
+    w.U8(rec->subject.has_value());
+    if (rec->subject) w.Str(*rec->subject);
+    WriteStrings(w, rec->groups);
+    w.U64(static_cast<uint64_t>(rec->depth));
+    WriteStrings(w, rec->root_events);
+  }
+
+  w.U64(rules_->rules().size());
+  for (const CompiledRule& r : rules_->rules()) {
+    w.Str(r.rule->id);
+    for (auto field : kCounterFields) w.U64(counters_[r.index].*field);
+    w.U64(r.variants.size());
+    for (uint32_t v = 0; v < r.variants.size(); ++v) {
+      w.Fixed64(detail::Fnv1a64(r.state_signatures[v]));
+      const auto& keys = sorted[r.index][v];
+      w.U64(keys.size());
+      for (const auto* kv : keys) WriteKey(w, kv->second, index);
+    }
+  }
+  return std::move(w).Finish();
+}
+
+Result<CheckpointStats, CheckpointError> Engine::LoadState(std::string_view blob) {
+  auto opened = ByteReader::Open(blob, kMagic, kVersion);
+  if (!opened) return MakeError(opened.error());
+  ByteReader& r = *opened;
+
+  const TimeUs clock = r.I64();
+  if (clock != INT64_MIN && !InRange(clock)) r.Fail();
+  const uint64_t last_seq = r.U64();
+  const uint64_t order = r.U64();
+  const uint64_t events_since_sweep = r.U64();
+  const uint64_t sweep_after = r.U64();
+
+  Records records(r.Count());
+  std::vector<uint64_t> orders(records.size());
+  uint64_t prev_order = 0;
+  uint64_t prev_time = 0;
+  for (size_t i = 0; i < records.size() && r.ok(); ++i) {
+    // Orders strictly increase and never pass the engine's: `order` is the last given.
+    const uint64_t gap = r.U64();
+    if (gap >= order - prev_order) r.Fail();
+    orders[i] = prev_order = prev_order + gap + 1;
+    auto rec = std::make_shared<Record>();
+    prev_time += static_cast<uint64_t>(r.I64());
+    rec->time = static_cast<TimeUs>(prev_time);
+    if (!InRange(rec->time)) r.Fail();
+    rec->id = r.Str();
+    rec->region = r.Str();
+    if (ReadBool(r)) rec->subject = r.Str();
+    rec->groups = ReadStrings(r);
+    const uint64_t depth = r.U64();
+    if (depth > detail::kMaxAlertDepth) r.Fail();
+    rec->depth = static_cast<int>(depth);
+    rec->root_events = ReadStrings(r);
+    records[i] = std::move(rec);
+  }
+
+  std::unordered_map<std::string_view, uint32_t> current;
+  std::vector<std::unique_ptr<detail::RuleState>> state;
+  for (const CompiledRule& cr : rules_->rules()) {
+    current.emplace(cr.rule->id, cr.index);
+    auto st = std::make_unique<detail::RuleState>();
+    st->variants.resize(cr.variants.size());
+    state.push_back(std::move(st));
+  }
+  std::vector<RuleCounters> counters(rules_->rules().size());
+  std::vector<bool> seen(rules_->rules().size());
+  CheckpointStats stats;
+
+  const size_t rule_count = r.Count();
+  for (size_t i = 0; i < rule_count && r.ok(); ++i) {
+    const std::string id = r.Str();
+    RuleCounters c;
+    for (auto field : kCounterFields) c.*field = r.U64();
+    auto it = current.find(id);
+    const CompiledRule* cr = it == current.end() ? nullptr : &rules_->rules()[it->second];
+    if (cr) {
+      if (seen[cr->index]) r.Fail();  // the same rule twice
+      seen[cr->index] = true;
+      counters[cr->index] = c;
+    }
+    const size_t variant_count = r.Count();
+    for (uint32_t v = 0; v < variant_count && r.ok(); ++v) {
+      const uint64_t digest = r.Fixed64();
+      const bool keep = cr && v < cr->variants.size() &&
+                        digest == detail::Fnv1a64(cr->state_signatures[v]);
+      ++(keep ? stats.variants_kept : stats.variants_dropped);
+      detail::VariantState dropped;
+      auto& keys = keep ? state[cr->index]->variants[v].keys : dropped.keys;
+      const size_t key_count = r.Count();
+      for (size_t k = 0; k < key_count && r.ok(); ++k) {
+        KeyState ks = ReadKey(r, records, orders);
+        // The signature holds `by` and the steps, so a kept state must fit them.
+        if (keep && (ks.key_values.size() != cr->rule->by.size() ||
+                     ks.steps.size() > cr->rule->steps.size()))
+          r.Fail();
+        std::string key;
+        for (const auto& value : ks.key_values) detail::AppendKeyPart(key, value);
+        if (!keys.emplace(std::move(key), std::move(ks)).second) r.Fail();  // a key twice
+      }
+      if (keep) stats.keys += keys.size();
+    }
+  }
+  // Before the first event there is no state (and the clock cannot be subtracted from).
+  if (clock == INT64_MIN && stats.keys > 0) r.Fail();
+  if (!r.done()) return MakeError(CheckpointError::kMalformed);
+
+  std::set<Deadline> deadlines;
+  for (const CompiledRule& cr : rules_->rules())
+    for (uint32_t v = 0; v < cr.variants.size(); ++v)
+      for (const auto& [key, ks] : state[cr.index]->variants[v].keys)
+        if (ks.open) deadlines.insert(MakeDeadline(ks.deadline, cr, key, ks, v));
+  state_ = std::move(state);
+  counters_ = std::move(counters);
+  deadlines_ = std::move(deadlines);
+  clock_ = clock;
+  last_seq_ = last_seq;
+  order_ = order;
+  events_since_sweep_ = events_since_sweep;
+  sweep_after_ = sweep_after;
+  return stats;
+}
+
+}  // namespace vigia::engine

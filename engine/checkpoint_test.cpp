@@ -1,0 +1,498 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+
+#include "engine/detail/byte_codec.h"
+#include "engine/test_harness.h"
+
+namespace {
+
+using namespace vigia;
+using namespace vigia::engine;
+using vigia::engine::testing::Ev;
+using vigia::engine::testing::Harness;
+using vigia::engine::testing::Ids;
+namespace fs = std::filesystem;
+
+fs::path Source(const std::string& rel) { return fs::path(VIGIA_SOURCE_DIR) / rel; }
+
+std::shared_ptr<const CompiledRules> LoadRules(const std::vector<fs::path>& files) {
+  auto loaded = rules::LoadRuleFiles(files);
+  INFO(RenderText(loaded.diagnostics()));
+  REQUIRE(loaded.ok());
+  auto set = std::make_shared<const rules::RuleSet>(std::move(loaded).value());
+  return std::make_shared<const CompiledRules>(set, EngineDefaults{});
+}
+
+std::vector<fs::path> ExampleRuleFiles() {
+  std::vector<fs::path> files;
+  for (const auto& f : fs::directory_iterator(Source("rules/examples")))
+    if (f.path().extension() == ".yaml") files.push_back(f.path());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::vector<Event> ReadEvents(const fs::path& file) {
+  EventDecoder decoder(Catalogs::Defaults(), DecodeLimits{});
+  std::ifstream in(file);
+  REQUIRE(in);
+  std::vector<Event> out;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    auto e = decoder.Decode(line);
+    INFO(line);
+    REQUIRE(e.has_value());
+    out.push_back(std::move(*e));
+  }
+  return out;
+}
+
+Event Decode(const std::string& json) {
+  EventDecoder decoder(Catalogs::Defaults(), DecodeLimits{});
+  auto e = decoder.Decode(json);
+  INFO(json);
+  REQUIRE(e.has_value());
+  return std::move(*e);
+}
+
+// The engine's output as lines: alerts as their JSON, retractions likewise.
+class Recorder : public AlertSink {
+ public:
+  void OnAlert(const Alert& a) override {
+    text += AlertJson(a) + "\n";
+    alerts.push_back(a);
+  }
+  void OnRetraction(const Retraction& x) override {
+    text += R"({"retraction":")" + x.alert_id + R"(","rule":")" + x.rule + R"(","event":")" +
+            x.event_id + R"(","late_by":)" + std::to_string(x.late_by) + R"(,"at":")" +
+            FormatRfc3339(x.at) + "\"}\n";
+    ++retractions;
+  }
+  std::string text;
+  std::vector<Alert> alerts;
+  size_t retractions = 0;
+};
+
+// One step of a run: an event, a clock tick, or a sweep.
+struct Action {
+  TimeUs tick = 0;
+  const Event* event = nullptr;
+  bool sweep = false;
+};
+
+// The events in order, with ticks halfway to every third event (so deadlines
+// also fire between events), a duplicate of an earlier event every 50 events,
+// a conflicting copy every 97, a sweep every 40, and a last tick 30 days after
+// the end.
+struct Script {
+  explicit Script(const std::vector<Event>& events) {
+    extra.reserve(events.size());
+    TimeUs newest = INT64_MIN;
+    for (size_t i = 0; i < events.size(); ++i) {
+      const Event& e = events[i];
+      if (i % 3 == 2 && e.time > newest)
+        actions.push_back({newest + (e.time - newest) / 2, nullptr});
+      actions.push_back({0, &e});
+      newest = std::max(newest, e.time);
+      if (i % 50 == 49) actions.push_back({0, &events[i - 20]});
+      if (i % 40 == 39) actions.push_back({0, nullptr, true});
+      if (i % 97 == 96) {
+        Event& conflict = extra.emplace_back(events[i - 10]);
+        conflict.severity = conflict.severity.value_or(0) % 5 + 1;
+        actions.push_back({0, &conflict});
+      }
+    }
+    actions.push_back({newest + 30 * kDay, nullptr});
+  }
+  std::vector<Event> extra;  // reserved: actions point into it
+  std::vector<Action> actions;
+};
+
+struct Checkpoint {
+  std::string engine;
+  std::string dedup;
+  std::optional<TimeUs> newest;
+  TimeUs clock = 0;
+  uint64_t last_seq = 0;
+};
+
+// What the daemon does: the duplicate check, the journal's seq and arrival
+// (offline: the newest event time), the engine; checkpoints of all three.
+class Node {
+ public:
+  Node(std::shared_ptr<const CompiledRules> rules, AlertSink& sink)
+      : engine(std::move(rules), sink), dedup(2 * kDay) {}
+
+  void Do(const Action& a) {
+    if (a.sweep) return engine.Sweep();
+    if (!a.event) return engine.AdvanceTo(a.tick);
+    Event e = *a.event;
+    const TimeUs arrival = std::max(newest_.value_or(e.time), e.time);
+    const auto verdict = dedup.Check(e, arrival);
+    if (verdict == DedupIndex::Verdict::kConflict) return;
+    newest_ = arrival;
+    if (verdict != DedupIndex::Verdict::kNew) return;
+    e.seq = engine.last_seq() + 1;
+    e.arrival = arrival;
+    engine.Process(e);
+  }
+  Checkpoint Save() const {
+    return {engine.SaveState(), dedup.SaveState(), newest_, engine.clock(), engine.last_seq()};
+  }
+  void Load(const Checkpoint& c) {
+    auto loaded = engine.LoadState(c.engine);
+    REQUIRE(loaded.has_value());
+    CHECK(loaded->variants_dropped == 0);
+    REQUIRE(dedup.LoadState(c.dedup).has_value());
+    CHECK(engine.clock() == c.clock);
+    CHECK(engine.last_seq() == c.last_seq);
+    newest_ = c.newest;
+  }
+
+  Engine engine;
+  DedupIndex dedup;
+
+ private:
+  std::optional<TimeUs> newest_;
+};
+
+bool SameCounters(const std::vector<RuleCounters>& a, const std::vector<RuleCounters>& b) {
+  auto fields = [](const RuleCounters& c) {
+    return std::vector<uint64_t>{c.evaluations, c.firings, c.suppressed, c.late, c.no_key,
+                                 c.dropped, c.ignored_hints, c.retractions, c.search_exhausted};
+  };
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (fields(a[i]) != fields(b[i])) return false;
+  return true;
+}
+
+struct SplitRun {
+  Recorder full;
+  std::vector<RuleCounters> counters;
+  std::vector<Checkpoint> checkpoints;  // at every split point, from the checkpointed run
+};
+
+// Runs the script uninterrupted; then, for every 7th action (and 0 and the end),
+// resumes a new engine from the checkpoint taken there. Every resumed run's
+// output must complete the uninterrupted one's byte for byte.
+SplitRun CheckSplits(const std::shared_ptr<const CompiledRules>& rules, const Script& script) {
+  SplitRun out;
+  const auto& actions = script.actions;
+  {
+    Node node(rules, out.full);
+    for (const Action& a : actions) node.Do(a);
+    out.counters = node.engine.counters();
+  }
+  // The same run saving at every split point: saving changes nothing.
+  Recorder saving;
+  Node node(rules, saving);
+  std::vector<std::pair<size_t, size_t>> splits;  // (action, output bytes before it)
+  for (size_t k = 0; k <= actions.size(); ++k) {
+    if (k % 7 == 0 || k == actions.size()) {
+      out.checkpoints.push_back(node.Save());
+      CHECK(node.engine.SaveState() == out.checkpoints.back().engine);  // deterministic
+      splits.emplace_back(k, saving.text.size());
+    }
+    if (k < actions.size()) node.Do(actions[k]);
+  }
+  REQUIRE(saving.text == out.full.text);
+
+  for (size_t i = 0; i < splits.size(); ++i) {
+    const auto [k, before] = splits[i];
+    INFO("split before action " << k << " of " << actions.size());
+    Recorder rest;
+    Node resumed(rules, rest);
+    resumed.Load(out.checkpoints[i]);
+    // A loaded state saves to the bytes it was loaded from.
+    CHECK(resumed.engine.SaveState() == out.checkpoints[i].engine);
+    CHECK(resumed.dedup.SaveState() == out.checkpoints[i].dedup);
+    for (size_t a = k; a < actions.size(); ++a) resumed.Do(actions[a]);
+    REQUIRE(rest.text == out.full.text.substr(before));
+    CHECK(SameCounters(resumed.engine.counters(), out.counters));
+  }
+  return out;
+}
+
+std::set<rules::PatternKind> KindsFired(const CompiledRules& rules, const Recorder& r) {
+  std::set<rules::PatternKind> kinds;
+  for (const Alert& a : r.alerts)
+    for (const CompiledRule& cr : rules.rules())
+      if (cr.rule->id == a.rule) kinds.insert(cr.rule->kind);
+  return kinds;
+}
+
+// A blob without its checksum, changed by `edit`, and sealed again: what gets
+// past the checksum to the parser.
+template <typename Edit>
+std::string Reseal(const std::string& blob, Edit edit) {
+  std::string body = blob.substr(0, blob.size() - 8);
+  edit(body);
+  const uint64_t sum = detail::Fnv1a64(body);
+  for (int i = 0; i < 8; ++i) body.push_back(static_cast<char>((sum >> (8 * i)) & 0xff));
+  return body;
+}
+
+using PK = rules::PatternKind;
+
+}  // namespace
+
+TEST_CASE("a checkpoint resumed at any point gives the uninterrupted output (example rules)",
+          "[engine][checkpoint]") {
+  auto rules = LoadRules(ExampleRuleFiles());
+  const auto events = ReadEvents(Source("rules/examples/events.jsonl"));
+  REQUIRE(events.size() == 709);
+  Script script(events);
+  SplitRun run = CheckSplits(rules, script);
+
+  // What the splits cover: every pattern kind, distinct, overrides, cooldown,
+  // alerts as events, retraction.
+  const auto kinds = KindsFired(*rules, run.full);
+  for (PK k : {PK::kNone, PK::kCount, PK::kSequence, PK::kAbsence, PK::kHeartbeat, PK::kSpike}) {
+    INFO("pattern " << rules::ToString(k));
+    CHECK(kinds.count(k) == 1);
+  }
+  std::set<std::string> fired;
+  for (const Alert& a : run.full.alerts) fired.insert(a.rule);
+  CHECK(fired.count("land-project-defenders-attacked") == 1);  // count with distinct
+  CHECK(fired.count("two-warnings-one-state") == 1);           // alerts as events
+  CHECK(std::any_of(run.full.alerts.begin(), run.full.alerts.end(),
+                    [](const Alert& a) { return a.variant != "base"; }));
+  uint64_t suppressed = 0;
+  for (const auto& c : run.counters) suppressed += c.suppressed;
+  CHECK(suppressed > 0);  // cooldown
+  CHECK(run.full.retractions > 0);
+  CHECK(run.checkpoints.size() > 100);
+}
+
+TEST_CASE("a checkpoint resumed at any point gives the uninterrupted output (golden mixed)",
+          "[engine][checkpoint]") {
+  auto rules = LoadRules({Source("tests/golden/mixed.yaml")});
+  const auto events = ReadEvents(Source("tests/golden/mixed.jsonl"));
+  Script script(events);
+  SplitRun run = CheckSplits(rules, script);
+  const auto kinds = KindsFired(*rules, run.full);
+  for (PK k : {PK::kNone, PK::kCount, PK::kSequence, PK::kAbsence, PK::kHeartbeat}) {
+    INFO("pattern " << rules::ToString(k));
+    CHECK(kinds.count(k) == 1);
+  }
+  CHECK(run.full.retractions > 0);
+}
+
+TEST_CASE("saving is deterministic and the checkpoint carries the clock and last seq",
+          "[engine][checkpoint]") {
+  auto rules = LoadRules(ExampleRuleFiles());
+  const auto events = ReadEvents(Source("rules/examples/events.jsonl"));
+  Recorder out;
+  Engine engine(rules, out);
+  SECTION("an engine that saw nothing") {
+    Engine other(rules, out);
+    auto loaded = other.LoadState(engine.SaveState());
+    REQUIRE(loaded.has_value());
+    CHECK(loaded->keys == 0);
+    CHECK(other.clock() == INT64_MIN);
+    CHECK(other.SaveState() == engine.SaveState());
+  }
+  SECTION("after events") {
+    for (size_t i = 0; i < 300; ++i) {
+      Event e = events[i];
+      e.seq = 100 + i;
+      e.arrival = e.time;
+      engine.Process(e);
+    }
+    const std::string blob = engine.SaveState();
+    CHECK(engine.SaveState() == blob);
+    Engine other(rules, out);
+    auto loaded = other.LoadState(blob);
+    REQUIRE(loaded.has_value());
+    CHECK(loaded->keys == engine.open_keys());
+    CHECK(loaded->keys > 0);
+    CHECK(loaded->variants_dropped == 0);
+    CHECK(other.clock() == engine.clock());
+    CHECK(other.last_seq() == 399);
+    CHECK(other.open_keys() == engine.open_keys());
+    CHECK(SameCounters(other.counters(), engine.counters()));
+  }
+}
+
+TEST_CASE("a checkpoint loaded under edited rules keeps only the unchanged rules' state",
+          "[engine][checkpoint][reload]") {
+  const std::string count_a =
+      "  - id: a\n    level: LEVEL\n    match: {type: report}\n"
+      "    count: {at_least: 3, within: 7d, by: [region]}\n";
+  const std::string count_b =
+      "  - id: b\n    level: warning\nWHERE    match: {type: report}\n"
+      "    count: {at_least: 3, within: 7d, by: [region]}\n";
+  const std::string hb =
+      "  - id: c\n    level: warning\n"
+      "    heartbeat: {of: {type: checkin}, every: 1h, by: [subject]}\n";
+  auto text = [&](const std::string& level, const std::string& where, bool with_hb) {
+    std::string a = count_a, b = count_b;
+    a.replace(a.find("LEVEL"), 5, level);
+    b.replace(b.find("WHERE"), 5, where);
+    return "rules:\n" + a + b + (with_hb ? hb : "");
+  };
+  auto feed = [](Engine& engine, const std::string& json) {
+    Event e = Decode(json);
+    e.seq = engine.last_seq() + 1;
+    e.arrival = std::max(e.time, engine.clock());
+    engine.Process(e);
+  };
+
+  Recorder before;
+  Engine old_engine(Harness::Compile(text("warning", "", true)), before);
+  feed(old_engine, Ev("e1", "2017-03-01T10:00:00Z"));
+  feed(old_engine, Ev("e2", "2017-03-02T10:00:00Z"));
+  feed(old_engine, Ev("c1", "2017-03-02T10:30:00Z", R"("subject":"p-1")", "MX-OAX", "checkin"));
+  REQUIRE(before.alerts.empty());
+  const std::string blob = old_engine.SaveState();
+
+  // a: level edited (state kept); b: where edited (dropped); c: removed; d: new.
+  Recorder after;
+  const std::string edited = text("critical", "    where: {region: [MX-CHH, MX-GRO]}\n", false) +
+                             "  - id: d\n    level: info\n    match: {type: report}\n"
+                             "    count: {at_least: 1, within: 1d}\n";
+  Engine engine(Harness::Compile(edited), after);
+  auto loaded = engine.LoadState(blob);
+  REQUIRE(loaded.has_value());
+  CHECK(loaded->variants_kept == 1);
+  CHECK(loaded->variants_dropped == 2);
+  CHECK(loaded->keys == 1);
+  CHECK(engine.counters()[0].evaluations == 2);  // counters carry over by rule id
+  CHECK(engine.counters()[2].evaluations == 0);
+  feed(engine, Ev("e3", "2017-03-03T10:00:00Z"));
+  engine.AdvanceTo(*ParseRfc3339("2017-03-05T00:00:00Z"));  // c's deadline is gone with it
+  REQUIRE(after.alerts.size() == 2);
+  CHECK(after.alerts[0].rule == "a");
+  CHECK(after.alerts[0].level == rules::Level::kCritical);
+  CHECK(after.alerts[0].events == Ids({"e1", "e2", "e3"}));
+  CHECK(after.alerts[1].rule == "d");  // b counts again from e3
+  CHECK(engine.open_keys() == 3);      // a (emptied by the firing), b and d
+}
+
+TEST_CASE("bad checkpoints are rejected without harm", "[engine][checkpoint]") {
+  auto rules = LoadRules({Source("tests/golden/mixed.yaml")});
+  const auto events = ReadEvents(Source("tests/golden/mixed.jsonl"));
+  Script script(events);
+  // The richest state of the run: an open absence, heartbeats, sequence candidates.
+  Recorder out;
+  Node node(rules, out);
+  std::string blob;
+  for (const Action& a : script.actions) {
+    node.Do(a);
+    if (a.event && node.engine.SaveState().size() > blob.size()) blob = node.engine.SaveState();
+  }
+  const std::string dedup_blob = node.dedup.SaveState();
+
+  Recorder sink;
+  Engine engine(rules, sink);
+  // Whether a fresh engine holding `blob`'s state rejects `b`, and keeps its state then.
+  auto rejected = [&](const std::string& b) {
+    Engine e(rules, sink);
+    REQUIRE(e.LoadState(blob).has_value());
+    if (e.LoadState(b).has_value()) return false;
+    CHECK(e.SaveState() == blob);
+    return true;
+  };
+  // Whatever a damaged blob loads as, the engine must go on working on it.
+  auto exercise = [&](const std::string& b) {
+    Engine e(rules, sink);
+    if (!e.LoadState(b).has_value()) return;
+    for (size_t i = 0; i < 8 && i < events.size(); ++i) {
+      Event ev = events[events.size() - 1 - i];
+      ev.seq = e.last_seq() + 1;
+      ev.arrival = std::max(ev.time, e.clock());
+      e.Process(ev);
+    }
+    e.Sweep();
+    e.AdvanceTo(e.clock() + 60 * kDay);
+  };
+
+  SECTION("wrong kind, version, empty") {
+    auto not_ckpt = engine.LoadState(dedup_blob);
+    REQUIRE(!not_ckpt.has_value());
+    CHECK(not_ckpt.error() == CheckpointError::kNotACheckpoint);
+    CHECK(!node.dedup.LoadState(blob).has_value());
+    CHECK(engine.LoadState("").error() == CheckpointError::kNotACheckpoint);
+    auto v2 = engine.LoadState(Reseal(blob, [](std::string& b) { b[4] = 2; }));
+    REQUIRE(!v2.has_value());
+    CHECK(v2.error() == CheckpointError::kUnknownVersion);
+    CHECK(ToString(v2.error()) == "unknown_version");
+  }
+  SECTION("truncated at every length") {
+    for (size_t n = 0; n < blob.size(); ++n) CHECK(rejected(blob.substr(0, n)));
+    for (size_t n = 0; n < dedup_blob.size(); ++n)
+      CHECK(!node.dedup.LoadState(dedup_blob.substr(0, n)).has_value());
+  }
+  SECTION("a flipped byte breaks the checksum") {
+    std::mt19937 rng(42);
+    for (int i = 0; i < 2000; ++i) {
+      std::string b = blob;
+      b[rng() % b.size()] ^= static_cast<char>(1 + rng() % 255);
+      auto loaded = engine.LoadState(b);
+      REQUIRE(!loaded.has_value());
+      CHECK((loaded.error() == CheckpointError::kDamaged ||
+             loaded.error() == CheckpointError::kNotACheckpoint ||
+             loaded.error() == CheckpointError::kUnknownVersion));
+    }
+  }
+  SECTION("past the checksum: truncated bodies are malformed") {
+    const size_t body = blob.size() - 8;
+    for (size_t n = 5; n < body; ++n)
+      CHECK(rejected(Reseal(blob, [&](std::string& b) { b.resize(n); })));
+    CHECK(!rejected(Reseal(blob, [](std::string&) {})));
+  }
+  SECTION("past the checksum: random damage gives an error or a working state") {
+    std::mt19937 rng(7);
+    size_t loaded = 0;
+    for (int i = 0; i < 3000; ++i) {
+      const std::string b = Reseal(blob, [&](std::string& body) {
+        for (int flips = 1 + static_cast<int>(rng() % 3); flips > 0; --flips)
+          body[5 + rng() % (body.size() - 5)] ^= static_cast<char>(1 << (rng() % 8));
+      });
+      if (!rejected(b)) {
+        ++loaded;
+        exercise(b);
+      }
+      DedupIndex d;
+      const std::string db = Reseal(dedup_blob, [&](std::string& body) {
+        body[5 + rng() % (body.size() - 5)] ^= static_cast<char>(1 << (rng() % 8));
+      });
+      if (d.LoadState(db).has_value()) d.Check(events[0], events[0].time);
+    }
+    CHECK(loaded > 0);  // some damage is only in values (times, ids)
+  }
+}
+
+TEST_CASE("the duplicate-check map round-trips through a checkpoint",
+          "[engine][checkpoint][dedup]") {
+  const auto events = ReadEvents(Source("rules/examples/events.jsonl"));
+  // Arrival out of order now and then, so the expiry queue holds stale entries.
+  auto arrival = [&](size_t i) { return events[i].time + (i % 5 == 0 ? -3 * kDay : 0); };
+  auto replay = [&](size_t i) { return events[i / 3 * 2 % events.size()]; };
+  for (size_t split : {size_t{0}, size_t{1}, size_t{250}, size_t{500}, events.size()}) {
+    INFO("split at " << split);
+    DedupIndex original(2 * kDay);
+    for (size_t i = 0; i < split; ++i) original.Check(events[i], arrival(i));
+    const std::string blob = original.SaveState();
+    CHECK(original.SaveState() == blob);
+    DedupIndex loaded(2 * kDay);
+    auto n = loaded.LoadState(blob);
+    REQUIRE(n.has_value());
+    CHECK(*n == original.size());
+    CHECK(loaded.size() == original.size());
+    CHECK(loaded.SaveState() == blob);
+    // The same verdicts from here on: new events, duplicates, conflicts.
+    for (size_t i = split; i < events.size() + 200; ++i) {
+      Event e = i < events.size() ? events[i] : replay(i);
+      if (i % 7 == 0) e.severity = 5;
+      const TimeUs at = i < events.size() ? arrival(i) : events.back().time;
+      REQUIRE(loaded.Check(e, at) == original.Check(e, at));
+    }
+    CHECK(loaded.SaveState() == original.SaveState());
+  }
+}
