@@ -2,7 +2,8 @@
 // The alerts the daemon has raised, with their status and history
 // (notifier.md, "The alert"): firing → acknowledged → resolved, or firing →
 // resolved; a resolved alert never reopens; an alert id is raised once.
-// In memory for now (bounded; the SQLite store replaces it, issue #4).
+// The core keeps the newest alerts here (bounded) and writes every change to
+// the database, from which Restore() fills the store again at start.
 // Thread rules: owned and used by the core thread only.
 #pragma once
 
@@ -10,6 +11,7 @@
 #include <deque>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -42,6 +44,9 @@ class AlertStore {
 
   // Records a new alert; false when its id was already raised.
   bool Add(const engine::Alert& alert);
+  // Puts back an alert read from storage at start, with its status and history
+  // (oldest first: call in firing order). False when its id is already held.
+  bool Restore(StoredAlert alert);
   // Status changes; nullptr when the id is unknown or the change is not allowed
   // (e.g. acknowledging a resolved alert). `error` says why.
   const StoredAlert* Acknowledge(const std::string& id, TimeUs at, const std::string& by,
@@ -65,5 +70,9 @@ class AlertStore {
 // The stored alert as JSON: the alert (notifier.md) plus "history" and, once
 // retracted, "resolution".
 std::string StoredAlertJson(const StoredAlert& a, bool with_history);
+// The inverse of StoredAlertJson(a, true), for alerts read back from storage;
+// nullopt when `json` is not such a rendering. Fields the rendering leaves out
+// (last_time, root_events) come back as time and empty.
+std::optional<StoredAlert> StoredAlertFromJson(std::string_view json);
 
 }  // namespace vigia::daemon

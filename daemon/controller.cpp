@@ -117,6 +117,12 @@ int Controller::Impl::Start() {
   core_options.max_future_skew = config.engine.max_future_skew;
   core_options.dedup_window = config.ingest.dedup_window;
   if (config.alerts) core_options.publish.push_back(config.alerts->publish);
+  core_options.storage = StorageOptions{
+      config.storage.path,
+      config.storage.sync == config::SyncMode::kFull ? storage::SyncMode::kFull : storage::SyncMode::kNormal,
+      config.storage.retention};
+  core_options.startup_grace = config.engine.startup_grace;
+  core_options.catalogs = &catalogs;
   core = std::make_unique<Core>(context, core_options, rules.rules);
   if (std::string err = core->Open(); !err.empty()) {
     spdlog::error("{} reason=\"{}\"", log::kStartFailed, err);

@@ -1,20 +1,58 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "daemon/core.h"
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstring>
 #include <sstream>
+#include <system_error>
 
 #include <boost/json.hpp>
+#include <spdlog/spdlog.h>
 #include <zmq_addon.hpp>
 
 #include "connectors/bus.h"
+#include "daemon/log_events.h"
 
 namespace vigia::daemon {
 namespace {
 
 constexpr size_t kMaxDeadLetters = 10000;
 constexpr long kTickMs = 100;  // the clock follows the wall clock at least this often
+// Events waiting for their commit beyond which ingest answers `overloaded`.
+constexpr size_t kMaxJournalPending = 50000;
+constexpr size_t kRestoredAlerts = 100000;  // newest alerts put back in memory at start
+
+// A checkpoint row's state: "VGCK", then the engine blob and the duplicate-check
+// blob, each preceded by its length (8 bytes, little-endian).
+constexpr std::string_view kCheckpointMagic = "VGCK";
+
+void PutU64(std::string& out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+}
+
+bool TakeBlob(std::string_view& in, std::string_view* blob) {
+  if (in.size() < 8) return false;
+  uint64_t n = 0;
+  for (int i = 0; i < 8; ++i) n |= static_cast<uint64_t>(static_cast<unsigned char>(in[i])) << (8 * i);
+  in.remove_prefix(8);
+  if (n > in.size()) return false;
+  *blob = in.substr(0, n);
+  in.remove_prefix(n);
+  return true;
+}
+
+std::string ErrorCodeOfReply(std::string_view reply) {
+  boost::system::error_code ec;
+  auto parsed = boost::json::parse(reply, ec);
+  if (ec || !parsed.is_object()) return {};
+  const auto* err = parsed.as_object().if_contains("error");
+  if (!err || !err->is_object()) return {};
+  const auto* code = err->as_object().if_contains("code");
+  return code && code->is_string() ? std::string(code->as_string()) : std::string();
+}
 
 std::string Topic(const char* kind, std::string_view change, const engine::Alert& a) {
   return std::string(kind) + "." + std::string(change) + "." + a.region.value_or("-");
@@ -56,9 +94,13 @@ Core::Core(zmq::context_t& context, CoreOptions options,
       engine_(std::make_unique<engine::Engine>(rules_, *this)),
       dedup_(options_.dedup_window) {}
 
-Core::~Core() = default;
+Core::~Core() {
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
 
 std::string Core::Open() {
+  if (options_.storage)
+    if (std::string err = OpenStorage(); !err.empty()) return err;
   try {
     ingest_.set(zmq::sockopt::sndhwm, 0);  // replies: bounded by the connectors' in-flight
     ingest_.set(zmq::sockopt::rcvhwm, connectors::kIngestHighWaterMark);
@@ -84,16 +126,44 @@ std::string Core::Open() {
 
 void Core::Run(const std::atomic<bool>& stop) {
   zmq::pollitem_t items[] = {{ingest_.handle(), 0, ZMQ_POLLIN, 0},
-                             {query_.handle(), 0, ZMQ_POLLIN, 0}};
+                             {query_.handle(), 0, ZMQ_POLLIN, 0},
+                             {nullptr, wake_fd_, ZMQ_POLLIN, 0}};
+  const int n_items = wake_fd_ >= 0 ? 3 : 2;
   while (!stop.load(std::memory_order_relaxed)) {
-    zmq::poll(items, 2, std::chrono::milliseconds(kTickMs));
+    zmq::poll(items, n_items, std::chrono::milliseconds(kTickMs));
     if (items[0].revents & ZMQ_POLLIN)
       for (int i = 0; i < 1024 && (ingest_.get(zmq::sockopt::events) & ZMQ_POLLIN); ++i) OnIngest();
+    if (n_items == 3 && (items[2].revents & ZMQ_POLLIN)) OnDurable();
     if (items[1].revents & ZMQ_POLLIN) OnQuery();
-    engine_->AdvanceTo(std::max(now_(), last_arrival_));
+    Tick();
   }
-  // Drain: every event already handed over gets evaluated and answered.
+  // Drain: every event already handed over is journaled, evaluated and answered.
   while (ingest_.get(zmq::sockopt::events) & ZMQ_POLLIN) OnIngest();
+  CloseStorage();
+}
+
+void Core::Tick() {
+  const TimeUs now = now_();
+  TimeUs target = std::max(now, last_arrival_);
+  // After a recovery the clock waits for the events queued during the outage.
+  if (now < grace_until_) target = std::min(target, held_clock_);
+  // Nor may it pass an event that waits for its commit (it would come late).
+  for (const Waiting& w : waiting_)
+    if (w.event) {
+      target = std::min(target, w.event->arrival);
+      break;
+    }
+  if (target != INT64_MIN) engine_->AdvanceTo(target);
+  if (!db_) return;
+  FlushDeadLetters();
+  if (now >= next_checkpoint_) {
+    WriteCheckpoint();
+    next_checkpoint_ = now + options_.checkpoint_every;
+  }
+  if (now >= next_retention_) {
+    ApplyRetention();
+    next_retention_ = now + kDay;
+  }
 }
 
 void Core::OnIngest() {
@@ -107,53 +177,115 @@ void Core::OnIngest() {
 
   if (kind == "D") {
     std::string reply = frames.size() > 4 ? frames[4].to_string() : std::string();
-    boost::system::error_code ec;
-    auto parsed = boost::json::parse(reply, ec);
-    if (!ec && parsed.is_object())
-      if (auto* err = parsed.as_object().if_contains("error"); err && err->is_object())
-        if (auto code = Str(err->as_object(), "code"))
-          for (size_t c = 0; c < kErrorCodeCount; ++c)
-            if (ToString(static_cast<ErrorCode>(c)) == *code) ++rejected_[c];
-    dead_letters_.push_back({now_(), frames[3].to_string(), std::move(reply)});
-    if (dead_letters_.size() > kMaxDeadLetters) dead_letters_.pop_front();
+    const std::string code = ErrorCodeOfReply(reply);
+    for (size_t c = 0; c < kErrorCodeCount; ++c)
+      if (ToString(static_cast<ErrorCode>(c)) == code) ++rejected_[c];
+    AddDeadLetter(now_(), frames[3].to_string(), std::move(reply));
     return;
   }
 
   std::unique_ptr<Event> event = connectors::TakeEvent(frames[3]);
   if (!event) return;
-  const TimeUs arrival = std::max(now_(), last_arrival_);  // non-decreasing
+  const std::string_view peer(static_cast<const char*>(connector.data()), connector.size());
+  const TimeUs now = std::max(now_(), last_arrival_);  // non-decreasing
+  // The engine's arrival: during the startup grace, events queued while the
+  // daemon was down count as having arrived when it went down.
+  const TimeUs arrival = now < grace_until_ ? std::max(held_clock_, last_arrival_) : now;
   auto reject = [&](ErrorCode code, std::string field, std::string message) {
     EventError err{code, event->id, std::move(field), std::move(message)};
     const std::string reply = RenderError(err);
     ++rejected_[static_cast<size_t>(code)];
-    dead_letters_.push_back({arrival, CanonicalJson(*event).substr(0, connectors::kDeadLetterMax), reply});
-    if (dead_letters_.size() > kMaxDeadLetters) dead_letters_.pop_front();
-    if (token) Reply(connector, token, reply);
+    AddDeadLetter(now, CanonicalJson(*event).substr(0, connectors::kDeadLetterMax), reply);
+    if (token) Reply(peer, token, reply);
   };
-  if (event->time > arrival + options_.max_future_skew) {
+  if (event->time > now + options_.max_future_skew) {
     return reject(ErrorCode::kFutureEvent, "time",
                   "more than " + FormatDuration(options_.max_future_skew) +
-                      " ahead of the daemon's clock (" + FormatRfc3339(arrival) + ")");
+                      " ahead of the daemon's clock (" + FormatRfc3339(now) + ")");
   }
-  switch (dedup_.Check(*event, arrival)) {
+  if (journal_ && (!journal_->healthy() || journal_->pending() >= kMaxJournalPending)) {
+    // Not journaled, so not accepted: the client must send it again. Not a dead
+    // letter either: nothing is wrong with the event.
+    ++rejected_[static_cast<size_t>(ErrorCode::kOverloaded)];
+    if (overloaded_logged_++ % 10000 == 0)
+      spdlog::warn("ingest.overloaded reason={} pending={}",
+                   journal_->healthy() ? "journal_backlog" : "journal_failing", journal_->pending());
+    if (token)
+      Reply(peer, token,
+            RenderError({ErrorCode::kOverloaded, event->id, "",
+                         journal_->healthy() ? "the journal is behind; send it again later"
+                                             : "the journal cannot be written; send it again later"}));
+    return;
+  }
+  switch (dedup_.Check(*event, now)) {
     case engine::DedupIndex::Verdict::kConflict:
       return reject(ErrorCode::kDuplicateConflict, "id",
                     "a known (source, id) with different content");
     case engine::DedupIndex::Verdict::kDuplicate:
       ++duplicates_;
-      if (token) Reply(connector, token, RenderAccepted(event->id, true));
+      if (!token) return;
+      // The original may still wait for its commit: so does this answer.
+      if (journal_ && !waiting_.empty())
+        waiting_.push_back({seq_, nullptr, std::string(peer), token, RenderAccepted(event->id, true)});
+      else
+        Reply(peer, token, RenderAccepted(event->id, true));
       return;
     case engine::DedupIndex::Verdict::kNew:
       break;
   }
   event->seq = ++seq_;
   event->arrival = last_arrival_ = arrival;
-  ++accepted_;
-  engine_->Process(*event);
-  if (token) Reply(connector, token, RenderAccepted(event->id, false));
+  if (journal_) {
+    storage::JournalRow row{event->seq, arrival, event->time, event->source, event->id,
+                            CanonicalJson(*event)};
+    if (!journal_->Append(std::move(row))) {  // only after Stop()
+      if (token) Reply(peer, token, RenderError({ErrorCode::kOverloaded, event->id, "", "stopping"}));
+      return;
+    }
+    const uint64_t seq = event->seq;
+    waiting_.push_back({seq, std::move(event), std::string(peer), token, {}});
+    return;
+  }
+  Evaluate(*event);
+  if (token) Reply(peer, token, RenderAccepted(event->id, false));
 }
 
-void Core::Reply(const zmq::message_t& connector, uint64_t token, const std::string& json) {
+void Core::Evaluate(Event& event) {
+  ++accepted_;
+  evaluated_arrival_ = event.arrival;
+  engine_->Process(event);
+}
+
+void Core::OnDurable() {
+  uint64_t signals = 0;
+  if (::read(wake_fd_, &signals, sizeof signals) < 0) { /* nothing to read: fine */ }
+  const uint64_t durable = durable_seq_.load(std::memory_order_acquire);
+  while (!waiting_.empty() && waiting_.front().seq <= durable) {
+    Waiting& w = waiting_.front();
+    if (w.event) {
+      Evaluate(*w.event);
+      if (w.token) Reply(w.connector, w.token, RenderAccepted(w.event->id, false));
+    } else {
+      Reply(w.connector, w.token, w.reply);
+    }
+    waiting_.pop_front();
+  }
+}
+
+void Core::AddDeadLetter(TimeUs arrival, std::string raw, std::string reply) {
+  if (db_) {
+    storage::DeadLetterRow row;
+    row.arrival = arrival;
+    row.code = ErrorCodeOfReply(reply);
+    row.reply = reply;
+    row.raw = raw;
+    if (dead_letter_rows_.size() < kMaxDeadLetters) dead_letter_rows_.push_back(std::move(row));
+  }
+  dead_letters_.push_back({arrival, std::move(raw), std::move(reply)});
+  if (dead_letters_.size() > kMaxDeadLetters) dead_letters_.pop_front();
+}
+
+void Core::Reply(std::string_view connector, uint64_t token, const std::string& json) {
   std::array<zmq::const_buffer, 3> frames = {
       zmq::buffer(connector.data(), connector.size()), zmq::buffer(&token, sizeof token),
       zmq::buffer(json)};
@@ -167,15 +299,41 @@ void Core::Reply(const zmq::message_t& connector, uint64_t token, const std::str
 void Core::OnAlert(const engine::Alert& alert) {
   if (!store_.Add(alert)) {
     ++alerts_repeated_;
-    return;  // an alert id is raised once
+    return;  // an alert id is raised once, across restarts too
   }
   ++alerts_raised_;
+  PersistAlert(*store_.Find(alert.id), "fired", "vigia", "");
   Publish(Topic("alert", rules::ToString(alert.level), alert), engine::AlertJson(alert));
 }
 
 void Core::OnRetraction(const engine::Retraction& x) {
-  if (const StoredAlert* a = store_.Retract(x))
+  if (const StoredAlert* a = store_.Retract(x)) {
+    PersistAlert(*a, "resolved", "vigia", x.reason);
     Publish(Topic("update", "resolved", a->alert), StoredAlertJson(*a, false));
+  }
+}
+
+void Core::PersistAlert(const StoredAlert& a, const std::string& change, const std::string& by,
+                        const std::string& note) {
+  if (!db_) return;
+  storage::AlertRow row;
+  row.id = a.alert.id;
+  row.rule = a.alert.rule;
+  row.region = a.alert.region.value_or("");
+  for (const auto& g : a.alert.groups) row.group += (row.group.empty() ? "" : ",") + g;
+  row.level = std::string(rules::ToString(a.alert.level));
+  row.status = a.alert.status;
+  row.fired_at = a.alert.fired_at;
+  row.updated_at = a.history.empty() ? a.alert.fired_at : a.history.back().at;
+  row.json = StoredAlertJson(a, true);
+  storage::Status st = db_->UpsertAlert(row);
+  if (st.ok()) st = db_->AppendAlertHistory({row.id, row.updated_at, change, by, note});
+  if (st.ok() && by != "vigia")
+    st = db_->AppendAudit({now_(), by, change == "acknowledged" ? "ack" : "resolve", row.id, note});
+  if (!st.ok()) {
+    ++storage_errors_;
+    spdlog::error("storage.alert_write_failed alert={} error=\"{}\"", row.id, ToString(st.error()));
+  }
 }
 
 void Core::Publish(const std::string& topic, const std::string& json) {
@@ -244,6 +402,7 @@ std::string Core::HandleQuery(const std::string& request) {
     const StoredAlert* a = op == "ack" ? store_.Acknowledge(id, now_(), by, note, &error)
                                        : store_.Resolve(id, now_(), by, note, &error);
     if (!a) return ErrorJson(store_.Find(id) ? 409 : 404, error);
+    PersistAlert(*a, op == "ack" ? "acknowledged" : "resolved", by, note);
     Publish(Topic("update", op == "ack" ? "acknowledged" : "resolved", a->alert),
             StoredAlertJson(*a, false));
     return Ok(StoredAlertJson(*a, true));
@@ -326,7 +485,198 @@ std::string Core::MetricsText() const {
     // Before the first tick the engine clock is unset (INT64_MIN): no lag to show.
     << (engine_->clock() == INT64_MIN ? 0.0 : static_cast<double>(now_() - engine_->clock()) / kSecond)
     << "\n";
+  if (journal_) {
+    m << "# HELP vigia_journal_commit_seconds Journal group commits: rows taken to commit done.\n"
+      << journal_->HistogramText("vigia_journal_commit_seconds")
+      << "# TYPE vigia_journal_pending gauge\n"
+      << "vigia_journal_pending " << journal_->pending() << "\n"
+      << "# TYPE vigia_journal_healthy gauge\n"
+      << "vigia_journal_healthy " << (journal_->healthy() ? 1 : 0) << "\n"
+      << "# TYPE vigia_journal_failed_commits_total counter\n"
+      << "vigia_journal_failed_commits_total " << journal_->failed_commits() << "\n"
+      << "# TYPE vigia_storage_errors_total counter\n"
+      << "vigia_storage_errors_total " << storage_errors_ << "\n"
+      << "# TYPE vigia_recovered_events_total counter\n"
+      << "vigia_recovered_events_total " << recovered_events_ << "\n";
+  }
   return m.str();
+}
+
+// --- storage -----------------------------------------------------------------
+
+std::string Core::OpenStorage() {
+  const StorageOptions& so = *options_.storage;
+  std::error_code ec;
+  std::filesystem::create_directories(so.path.parent_path(), ec);
+  auto db = storage::Database::Open(so.path, so.sync);
+  if (!db.has_value()) return "cannot open the database " + so.path.string() + ": " + ToString(db.error());
+  db_ = std::move(db).value();
+  if (std::string err = Recover(); !err.empty()) return err;
+
+  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd_ < 0) return std::string("eventfd: ") + std::strerror(errno);
+  storage::JournalWriterOptions wo;
+  wo.sync = so.sync;
+  wo.max_pending = kMaxJournalPending + 1;
+  // The seq is passed on in our own atomic: the writer publishes its
+  // durable_seq() only after this callback returns.
+  wo.on_durable = [fd = wake_fd_, durable = &durable_seq_](uint64_t seq) {
+    durable->store(seq, std::memory_order_release);
+    const uint64_t one = 1;
+    if (::write(fd, &one, sizeof one) < 0) { /* counter saturated: the core is awake anyway */ }
+  };
+  auto writer = storage::JournalWriter::Start(so.path, std::move(wo));
+  if (!writer.has_value()) return "cannot start the journal writer: " + ToString(writer.error());
+  journal_ = std::move(writer).value();
+  auto checkpointer = storage::Checkpointer::Start(so.path);
+  if (!checkpointer.has_value()) return "cannot start the WAL checkpointer: " + ToString(checkpointer.error());
+  wal_checkpointer_ = std::move(checkpointer).value();
+  const TimeUs now = now_();
+  next_checkpoint_ = now + options_.checkpoint_every;
+  next_retention_ = now + kMinute;  // first pass soon after start, then daily
+  return {};
+}
+
+std::string Core::Recover() {
+  // 1. The newest engine checkpoint.
+  uint64_t after = 0;
+  auto ckpt = db_->LoadNewestCheckpoint();
+  if (!ckpt.has_value()) return "cannot read the checkpoints: " + ToString(ckpt.error());
+  if (const auto& c = ckpt.value()) {
+    std::string_view in = c->state, engine_blob, dedup_blob;
+    const bool framed = in.substr(0, kCheckpointMagic.size()) == kCheckpointMagic &&
+                        (in.remove_prefix(kCheckpointMagic.size()), true) &&
+                        TakeBlob(in, &engine_blob) && TakeBlob(in, &dedup_blob);
+    Result<engine::CheckpointStats, engine::CheckpointError> engine_loaded =
+        MakeError(engine::CheckpointError::kNotACheckpoint);
+    Result<size_t, engine::CheckpointError> dedup_loaded =
+        MakeError(engine::CheckpointError::kNotACheckpoint);
+    if (framed) {
+      // Both or neither: a failed dedup load must not leave a loaded engine.
+      dedup_loaded = dedup_.LoadState(dedup_blob);
+      if (dedup_loaded.has_value()) engine_loaded = engine_->LoadState(engine_blob);
+    }
+    if (!engine_loaded.has_value() || !dedup_loaded.has_value()) {
+      // The journal holds everything the checkpoint summed up (retention
+      // never deletes what recovery needs): replay it all instead.
+      spdlog::error("recovery.checkpoint_unusable seq={} error={}", c->seq,
+                    ToString(!engine_loaded.has_value() ? engine_loaded.error() : dedup_loaded.error()));
+      engine_ = std::make_unique<engine::Engine>(rules_, *this);
+      dedup_ = engine::DedupIndex(options_.dedup_window);
+    } else {
+      after = c->seq;
+      spdlog::info("recovery.checkpoint seq={} keys={} rules_dropped={} dedup_keys={}", c->seq,
+                   engine_loaded.value().keys, engine_loaded.value().variants_dropped,
+                   dedup_loaded.value());
+    }
+  }
+  // 2. The alerts already raised (newest kept in memory), so none is raised twice.
+  size_t restored = 0, unreadable = 0;
+  storage::Status st = db_->ReadAlerts(kRestoredAlerts, [&](const storage::AlertRow& row) {
+    if (auto a = StoredAlertFromJson(row.json); a && store_.Restore(std::move(*a))) ++restored;
+    else ++unreadable;
+  });
+  if (!st.ok()) return "cannot read the alerts: " + ToString(st.error());
+  // 3. The journal after the checkpoint, as it was evaluated live.
+  std::shared_ptr<const Catalogs> catalogs = options_.catalogs ? options_.catalogs->load() : nullptr;
+  if (!catalogs) return "recovery needs the catalogs";
+  DecodeLimits limits;
+  limits.max_message = 1 << 30;  // journaled events were checked on the way in
+  limits.max_depth = 64;
+  EventDecoder decoder(*catalogs, limits);
+  uint64_t skipped = 0;
+  recovering_ = true;
+  st = db_->ReadJournal(after, [&](const storage::JournalRow& row) {
+    auto decoded = decoder.Decode(row.body);
+    if (!decoded.has_value()) {
+      // A region or group removed from the catalogs since: the event cannot be
+      // evaluated as it was. Counted, never fatal.
+      ++skipped;
+      return;
+    }
+    Event event = std::move(decoded).value();
+    event.seq = row.seq;
+    event.arrival = evaluated_arrival_ = row.arrival;
+    dedup_.Check(event, row.arrival);
+    last_arrival_ = std::max(last_arrival_, row.arrival);
+    ++recovered_events_;
+    engine_->Process(event);
+  });
+  recovering_ = false;
+  if (!st.ok()) return "cannot read the journal: " + ToString(st.error());
+  auto max_seq = db_->MaxSeq();
+  if (!max_seq.has_value()) return "cannot read the journal: " + ToString(max_seq.error());
+  seq_ = std::max(max_seq.value(), engine_->last_seq());
+  if (engine_->clock() != INT64_MIN) {
+    held_clock_ = engine_->clock();
+    grace_until_ = now_() + options_.startup_grace;
+    last_arrival_ = std::max(last_arrival_, held_clock_);
+  }
+  spdlog::info("recovery.done events={} skipped={} alerts={} unreadable_alerts={} seq={} grace={}",
+               recovered_events_, skipped, restored, unreadable, seq_,
+               FormatDuration(options_.startup_grace));
+  return {};
+}
+
+void Core::WriteCheckpoint() {
+  std::string blob(kCheckpointMagic);
+  const std::string engine_blob = engine_->SaveState(), dedup_blob = dedup_.SaveState();
+  PutU64(blob, engine_blob.size());
+  blob += engine_blob;
+  PutU64(blob, dedup_blob.size());
+  blob += dedup_blob;
+  if (storage::Status st = db_->WriteCheckpoint(engine_->last_seq(), engine_->clock(), blob); !st.ok()) {
+    ++storage_errors_;
+    spdlog::error("storage.checkpoint_failed error=\"{}\"", ToString(st.error()));
+    return;
+  }
+  checkpointed_arrival_ = evaluated_arrival_;
+  spdlog::debug("engine.checkpoint seq={} bytes={}", engine_->last_seq(), blob.size());
+}
+
+void Core::FlushDeadLetters() {
+  if (dead_letter_rows_.empty()) return;
+  storage::Status st = db_->AppendDeadLetters(dead_letter_rows_);
+  if (!st.ok()) {
+    ++storage_errors_;
+    spdlog::error("storage.dead_letters_failed rows={} error=\"{}\"", dead_letter_rows_.size(),
+                  ToString(st.error()));
+    if (dead_letter_rows_.size() < kMaxDeadLetters) return;  // retried at the next tick
+  }
+  dead_letter_rows_.clear();
+}
+
+void Core::ApplyRetention() {
+  // Events a loaded rule may still need are in the newest checkpoint's state;
+  // recovery needs only the journal after it. Arrivals grow with seq, so rows
+  // that arrived before the checkpointed events are all in it.
+  const TimeUs cutoff = std::min(now_() - options_.storage->retention, checkpointed_arrival_);
+  auto deleted = db_->DeleteJournalBefore(cutoff);
+  if (!deleted.has_value()) {
+    ++storage_errors_;
+    spdlog::error("storage.retention_failed error=\"{}\"", ToString(deleted.error()));
+  } else if (deleted.value() > 0) {
+    spdlog::info("storage.retention deleted={}", deleted.value());
+  }
+}
+
+void Core::CloseStorage() {
+  if (!journal_) return;
+  // Everything handed over is committed (or reported), evaluated and answered.
+  const bool flushed = journal_->Stop(std::chrono::seconds(5));
+  OnDurable();
+  for (const Waiting& w : waiting_)
+    if (w.token)
+      Reply(w.connector, w.token,
+            RenderError({ErrorCode::kOverloaded, w.event ? w.event->id : "", "",
+                         "vigiad stopped before the event could be journaled; send it again"}));
+  if (!flushed) spdlog::error("storage.unflushed events={}", waiting_.size());
+  waiting_.clear();
+  FlushDeadLetters();
+  WriteCheckpoint();
+  wal_checkpointer_->Stop();
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+  wake_fd_ = -1;
 }
 
 }  // namespace vigia::daemon

@@ -11,26 +11,46 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <zmq.hpp>
 
+#include "connectors/ingest_channel.h"
 #include "core/event_decoder.h"
 #include "daemon/alert_store.h"
 #include "engine/dedup_index.h"
 #include "engine/engine.h"
+#include "storage/checkpointer.h"
+#include "storage/database.h"
+#include "storage/journal_writer.h"
 
 namespace vigia::daemon {
 
 inline constexpr const char* kQueryEndpoint = "inproc://vigia.query";
 inline constexpr const char* kAlertsInproc = "inproc://vigia.alerts";
 
+struct StorageOptions {
+  std::filesystem::path path;  // the SQLite database; its folder is created
+  storage::SyncMode sync = storage::SyncMode::kFull;
+  DurationUs retention = 730 * kDay;
+};
+
 struct CoreOptions {
   DurationUs max_future_skew = 5 * kMinute;
   DurationUs dedup_window = 30 * kDay;
   std::vector<std::string> publish;  // PUB endpoints (besides kAlertsInproc)
+  // Absent: nothing is journaled (alerts and dead letters live in memory only).
+  std::optional<StorageOptions> storage;
+  // After a recovery, deadlines that passed while the daemon was down wait this
+  // long for the events queued meanwhile (daemon.md, "Storage and recovery").
+  DurationUs startup_grace = 5 * kMinute;
+  DurationUs checkpoint_every = kMinute;
+  // Decodes the journal at recovery. Must outlive the core when storage is set.
+  const connectors::CatalogHandle* catalogs = nullptr;
 };
 
 // A wall clock that tests can replace.
@@ -44,7 +64,9 @@ class Core : public engine::AlertSink {
        std::shared_ptr<const engine::CompiledRules> rules, WallClock now = SystemNow);
   ~Core() override;
 
-  // Binds the bus, query and publish sockets. Empty string on success.
+  // Opens the database and recovers (newest checkpoint + the journal after
+  // it, alerts), then binds the bus, query and publish sockets. Empty string
+  // on success, else why not (one line).
   std::string Open();
   // Serves until `stop`; then answers what is queued and returns.
   void Run(const std::atomic<bool>& stop);
@@ -54,12 +76,33 @@ class Core : public engine::AlertSink {
   void OnRetraction(const engine::Retraction& retraction) override;
 
  private:
+  // A reply the core owes a connector once an event's seq is durable.
+  struct Waiting {
+    uint64_t seq = 0;
+    std::unique_ptr<Event> event;  // null: a duplicate's reply, held until `seq` is durable
+    std::string connector;         // the connector's routing id
+    uint64_t token = 0;
+    std::string reply;             // for duplicates
+  };
+
+  std::string OpenStorage();
+  std::string Recover();
   void OnIngest();
+  void OnDurable();
+  void Evaluate(Event& event);
+  void Tick();
+  void WriteCheckpoint();
+  void FlushDeadLetters();
+  void ApplyRetention();
+  void PersistAlert(const StoredAlert& a, const std::string& change, const std::string& by,
+                    const std::string& note);
+  void AddDeadLetter(TimeUs arrival, std::string raw, std::string reply);
+  void CloseStorage();
   void OnQuery();
   std::string HandleQuery(const std::string& request);
   std::string Swap(const zmq::message_t& frame);
   void Publish(const std::string& topic, const std::string& json);
-  void Reply(const zmq::message_t& connector, uint64_t token, const std::string& json);
+  void Reply(std::string_view connector, uint64_t token, const std::string& json);
   std::string MetricsText() const;
 
   zmq::context_t& context_;
@@ -73,6 +116,24 @@ class Core : public engine::AlertSink {
   uint64_t seq_ = 0;
   TimeUs last_arrival_ = 0;
 
+  // Storage (all null without it). The writer and the WAL checkpointer have
+  // their own threads and connections; db_ is the core's (recovery, alerts,
+  // dead letters, engine checkpoints, retention).
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<storage::JournalWriter> journal_;
+  std::unique_ptr<storage::Checkpointer> wal_checkpointer_;
+  int wake_fd_ = -1;                 // eventfd the writer signals after each commit
+  std::atomic<uint64_t> durable_seq_{0};  // set by the writer before it signals
+  std::deque<Waiting> waiting_;      // by seq
+  std::vector<storage::DeadLetterRow> dead_letter_rows_;  // written at the next tick
+  TimeUs grace_until_ = 0;           // wall clock; the engine clock is held before it
+  TimeUs held_clock_ = INT64_MIN;    // the recovered engine clock
+  TimeUs next_checkpoint_ = 0, next_retention_ = 0;
+  TimeUs evaluated_arrival_ = INT64_MIN;     // of the last event evaluated
+  TimeUs checkpointed_arrival_ = INT64_MIN;  // of the last event in the newest checkpoint
+  bool recovering_ = false;
+  uint64_t recovered_events_ = 0, storage_errors_ = 0;
+
   struct DeadLetter {
     TimeUs arrival;
     std::string raw, reply;
@@ -83,6 +144,7 @@ class Core : public engine::AlertSink {
   uint64_t received_ = 0, accepted_ = 0, duplicates_ = 0, unknown_category_ = 0;
   uint64_t rejected_[kErrorCodeCount] = {};
   uint64_t alerts_raised_ = 0, alerts_repeated_ = 0;
+  uint64_t overloaded_logged_ = 0;
 };
 
 }  // namespace vigia::daemon
