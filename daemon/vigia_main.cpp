@@ -2,6 +2,7 @@
 // `vigia`: the command-line tool for coordinators, operators and integrators.
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <string_view>
 
 #include "daemon/cli/commands.h"
 #include "daemon/cli/common.h"
@@ -16,6 +17,18 @@ void AddApiOptions(CLI::App* cmd, vigia::cli::ApiOptions& api) {
   cmd->add_option("-c,--config", api.config_file, "vigia.yaml, for http.bind");
   cmd->add_option("--token-file", api.token_file,
                   "a file holding the API token (default: $VIGIA_TOKEN)");
+}
+
+// Whether the command line has option `name` (as "--name" or "--name=...").
+bool Mentions(int argc, char** argv, std::string_view name) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (arg == name || (arg.size() > name.size() && arg.substr(0, name.size()) == name &&
+                        arg[name.size()] == '='))
+      return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -39,14 +52,56 @@ int main(int argc, char** argv) {
 
   ReplayOptions replay;
   std::string until;
-  auto* replay_cmd = app.add_subcommand("replay", "evaluate rules over a JSON Lines event file");
+  auto* replay_cmd = app.add_subcommand(
+      "replay", "evaluate rules over a JSON Lines event file or a database's journal");
+  replay_cmd->footer(
+      "Without --from-db an event's arrival is the newest event time so far; with it, the\n"
+      "journal's seq and arrival, as the daemon evaluated them.\n"
+      "\n"
+      "--report prints, instead of the alerts, per rule, region, group and level: the alerts,\n"
+      "how many resolved themselves, how many a severe event followed, and the median, min\n"
+      "and max lead time; then per region and group the severe events and how many were\n"
+      "warned. Definitions:\n"
+      "  severe event   an event whose category the taxonomy flags severe (by default\n"
+      "                 killing, attempted_killing, disappearance)\n"
+      "  region, group  an alert's region with each of its groups (one row per group); an\n"
+      "                 alert without a region or groups shows '-' there and matches nothing\n"
+      "  lead time      time of the next severe event of the same region and group that\n"
+      "                 happened after the alert fired, minus the alert's time; only when\n"
+      "                 at most 30d (else no severe event followed)\n"
+      "  warned         a severe event with an alert of its region and group (any rule) that\n"
+      "                 fired before it, at most 30d before; also counted without shadow rules");
   replay_cmd->add_option("--rules", replay.rule_args, "rule file, directory or glob (repeatable)")
       ->required();
   replay_cmd->add_option("--until", until, "advance the clock to this time at the end");
   replay_cmd->add_option("--catalogs", replay.catalogs_dir, "catalog folder (default: built in)");
   replay_cmd->add_flag("-q,--quiet", replay.quiet, "no summary on stderr");
+  auto* from_db = replay_cmd->add_option(
+      "--from-db", replay.from_db, "replay the journal of this vigia database (in seq order)");
+  auto* report_flag = replay_cmd->add_flag(
+      "--report", replay.report, "print the lead-time report instead of the alerts (see below)");
+  replay_cmd->add_option("--format", replay.format, "of the report: text or json")
+      ->needs(report_flag)
+      ->check(CLI::IsMember({"text", "json"}));
+  // Required unless --from-db is given: CLI11 keeps a required positional from
+  // being taken as one more value of a preceding `--rules R1 R2`.
   replay_cmd->add_option("events", replay.events_file, "events (JSON Lines; - for stdin)")
+      ->excludes(from_db)
+      ->required(!Mentions(argc, argv, "--from-db"));
+
+  ExportOptions export_opts;
+  std::string since, export_until;
+  auto* export_cmd = app.add_subcommand(
+      "export", "write a database's journal as JSON Lines, the input of vigia replay");
+  export_cmd->footer(
+      "Each line is one journaled event's JSON, in the order the daemon evaluated them (seq).\n"
+      "--since and --until select on event time (the events' `time`): since <= time < until.");
+  export_cmd->add_option("--db", export_opts.db, "the vigia database (storage path of vigia.yaml)")
       ->required();
+  export_cmd->add_option("--since", since, "events at or after this RFC 3339 event time");
+  export_cmd->add_option("--until", export_until, "events before this RFC 3339 event time");
+  export_cmd->add_option("-o,--output", export_opts.out, "the file to write (- for stdout)")
+      ->capture_default_str();
 
   PushOptions push;
   auto* push_cmd = app.add_subcommand("push", "send events over the ack socket; print each reply");
@@ -135,9 +190,12 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : kExitUsage;
   }
   if (!until.empty()) replay.until = until;
+  if (!since.empty()) export_opts.since = since;
+  if (!export_until.empty()) export_opts.until = export_until;
   if (*check_cmd) return RunCheck(check);
   if (*test_cmd) return RunTest(test);
   if (*replay_cmd) return RunReplay(replay);
+  if (*export_cmd) return RunExport(export_opts);
   if (*push_cmd) return RunPush(push);
   if (*watch_cmd) return RunWatch(watch);
   if (*alerts_cmd) return RunAlerts(alerts, std::cout, std::cerr);

@@ -22,14 +22,29 @@ struct TestOptions {
 };
 int RunTest(const TestOptions& options);
 
+// `vigia replay`: a JSON Lines file (arrival = the newest event time so far), or
+// with `from_db` a database's journal in seq order with its seqs and arrivals.
+// With `report`, stdout gets the report (report.h) instead of the alerts.
 struct ReplayOptions {
   std::vector<std::string> rule_args;
-  std::string events_file;  // "-" for stdin
+  std::string events_file;  // "-" for stdin; empty with from_db
+  std::string from_db;      // a vigia SQLite database; empty: events_file
   std::optional<std::string> until;
   std::string catalogs_dir;
   bool quiet = false;  // no summary on stderr
+  bool report = false;
+  std::string format = "text";  // of the report: text | json
 };
 int RunReplay(const ReplayOptions& options);
+
+// `vigia export`: the journal of a database as JSON Lines (each row's body, in
+// seq order), the events whose event time is in [since, until).
+struct ExportOptions {
+  std::string db;
+  std::optional<std::string> since, until;  // RFC 3339
+  std::string out = "-";                    // "-": stdout
+};
+int RunExport(const ExportOptions& options);
 
 struct PushOptions {
   std::string endpoint = "tcp://127.0.0.1:7701";

@@ -188,11 +188,36 @@ ApiResponse Api::Route(const Request& request) {
     case Op::kStream: {
       ApiResponse r;
       r.stream = true;
+      r.stream_token = token->sha256;
       return r;
     }
     case Op::kSilences: return ErrorResponse(501, "silences are not available yet");
   }
   return ErrorResponse(404, "no such route");
+}
+
+ApiResponse Api::TooLarge(const Request& header, uint64_t body_bytes) {
+  try {
+    const std::string_view target = header.target();
+    std::optional<RouteMatch> route = MatchRoute(target.substr(0, target.find('?')));
+    if (!route || route->op != Op::kEvents || header.method() != bhttp::verb::post)
+      return ErrorResponse(413, "request body too large");
+    const TokenEntry* token = tokens_.Find(BearerToken(header[bhttp::field::authorization]));
+    if (!token) {
+      ApiResponse r = ErrorResponse(401, "unauthorized");
+      r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"vigia\"");
+      return r;
+    }
+    if (!Grants(token->role, Role::kIntegrator)) return ErrorResponse(403, "forbidden");
+    EventError error{ErrorCode::kTooLarge, "", "",
+                     "the request body" + (body_bytes ? " (" + std::to_string(body_bytes) + " bytes)" : std::string()) +
+                         " is over the limit of " + std::to_string(kMaxEventsBody) + " bytes"};
+    core_.DeadLetter("", error);
+    return Json(413, RenderError(error));
+  } catch (const std::exception&) {
+    ++stats_.internal_errors;
+    return ErrorResponse(500, "internal error");
+  }
 }
 
 ApiResponse Api::PostEvents(const Request& request, const TokenEntry& token) {

@@ -62,8 +62,11 @@ struct ApiResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // besides Content-Type
-  // GET /api/v1/stream, authorized: the session turns into an SSE stream.
+  // GET /api/v1/stream, authorized: the session turns into an SSE stream,
+  // which lasts as long as the token that opened it (`stream_token`, its hash)
+  // keeps the viewer role.
   bool stream = false;
+  Sha256 stream_token{};
 };
 
 // A JSON error response {"error": message}.
@@ -79,6 +82,11 @@ class Api {
 
   // Answers one request. Never throws: a failure is a 500, counted.
   ApiResponse Handle(const Request& request);
+  // Answers a request whose body is over BodyLimitFor (only its header was
+  // read): 413, and for POST /api/v1/events by an authorized token, in the
+  // shape of events.md (`too_large`), counted and dead-lettered like any
+  // rejected event. Never throws.
+  ApiResponse TooLarge(const Request& header, uint64_t body_bytes);
 
  private:
   ApiResponse Route(const Request& request);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "daemon/http/server.h"
 
+#include <openssl/crypto.h>
+
 #include <charconv>
 #include <chrono>
 #include <unordered_map>
@@ -215,7 +217,20 @@ uint16_t HttpServer::bound_port() const { return impl_->port; }
 
 void HttpServer::SetTokens(TokenTable tokens) {
   Impl* impl = impl_.get();
-  net::post(impl->ioc, [impl, t = std::move(tokens)]() mutable { impl->tokens = std::move(t); });
+  net::post(impl->ioc, [impl, t = std::move(tokens)]() mutable {
+    impl->tokens = std::move(t);
+    // A stream lasts only as long as its token: a revoked (or demoted) token
+    // stops receiving alerts at once.
+    for (auto& [raw, session] : impl->sessions) {
+      if (!session->streaming()) continue;
+      bool still_granted = false;
+      for (const TokenEntry& e : impl->tokens.entries())
+        if (CRYPTO_memcmp(e.sha256.data(), session->stream_token().data(), e.sha256.size()) == 0 &&
+            Grants(e.role, Role::kViewer))
+          still_granted = true;
+      if (!still_granted) session->Close();
+    }
+  });
 }
 
 void HttpServer::Run(const std::atomic<bool>& stop) {

@@ -244,8 +244,11 @@ TEST_CASE("A stream client that stops reading is dropped without holding up the 
   fast.WriteRaw(kStreamRequest);
   REQUIRE(fast.ReadUntil(": connected\n\n"));
 
-  // About 8,000 alerts of some 450 bytes: well over the 1 MiB backlog bound.
-  constexpr int kBatches = 2, kPerBatch = 4000;
+  // About 8,000 alerts of some 450 bytes: well over the 1 MiB backlog bound for
+  // the slow client. Batches of 1,000 (under the bound), each read by the fast
+  // client before the next is sent, so that a busy machine cannot make the
+  // fast client fall behind too.
+  constexpr int kBatches = 8, kPerBatch = 1000;
   std::atomic<int> seen{0};
   std::thread reader([&] {
     size_t scanned = 0;
@@ -265,6 +268,9 @@ TEST_CASE("A stream client that stops reading is dropped without holding up the 
       body += (i ? "," : "") + Report("d" + std::to_string(b) + "-" + std::to_string(i));
     Reply r = Post(d.port(), "/api/v1/events", "integrator-secret", body + "]");
     REQUIRE(r.status == 200);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (seen < (b + 1) * kPerBatch && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   reader.join();
   CHECK(seen == kBatches * kPerBatch);

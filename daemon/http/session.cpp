@@ -84,7 +84,7 @@ void Session::OnHeader(beast::error_code ec) {
   // Beast checks a Content-Length against the limit while parsing the header,
   // so a smaller per-route limit is checked here; body_limit covers chunked bodies.
   if (auto length = parser_->content_length(); length && *length > limit)
-    return Reply(ErrorResponse(413, "request body too large"), false);
+    return Reply(api_.TooLarge(request, *length), false);
   parser_->body_limit(limit);
   if (parser_->is_done()) return Dispatch();
   if (beast::iequals(request[bhttp::field::expect], "100-continue")) {
@@ -118,7 +118,7 @@ void Session::OnBody(beast::error_code ec) {
 void Session::OnReadError(beast::error_code ec) {
   // After any read error the connection is closed: the request boundary is lost.
   if (ec == bhttp::error::header_limit) return Reply(ErrorResponse(431, "request header too large"), false);
-  if (ec == bhttp::error::body_limit) return Reply(ErrorResponse(413, "request body too large"), false);
+  if (ec == bhttp::error::body_limit) return Reply(api_.TooLarge(parser_->get(), 0), false);
   if (ec == bhttp::error::end_of_stream || ec == net::error::eof || ec == beast::error::timeout ||
       ec == net::error::connection_reset || ec == net::error::operation_aborted ||
       ec == bhttp::error::partial_message)
@@ -131,6 +131,7 @@ void Session::Dispatch() {
   ApiResponse response = api_.Handle(request);
   if (response.stream) {
     if (request.version() < 11) return Reply(ErrorResponse(505, "the stream needs HTTP/1.1"), false);
+    stream_token_ = response.stream_token;
     return StartStream();
   }
   Reply(std::move(response), request.keep_alive());

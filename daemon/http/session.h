@@ -53,6 +53,8 @@ class Session {
 
   // True once the connection is an SSE stream.
   bool streaming() const { return streaming_ && !closed_; }
+  // The hash of the token that opened the stream (when streaming()).
+  const Sha256& stream_token() const { return stream_token_; }
 
   // SSE: queues `text` (whole SSE events or comments) for the client. A client
   // whose backlog would exceed kMaxStreamBacklog is dropped (counted).
@@ -91,6 +93,7 @@ class Session {
   bool closed_ = false, finish_reported_ = false;
 
   bool streaming_ = false, writing_ = false;
+  Sha256 stream_token_{};
   std::string backlog_;  // SSE text not yet handed to a write
   std::string out_;      // the bytes of the write in flight
   // What a streaming or closing client still sends, discarded.

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
@@ -17,6 +18,7 @@
 #include <thread>
 
 #include <catch2/catch.hpp>
+#include <openssl/evp.h>
 
 #ifndef VIGIA_VIGIAD
 #error "VIGIA_VIGIAD must name the vigiad binary (tests/e2e/CMakeLists.txt)"
@@ -96,6 +98,35 @@ boost::json::object ReportEvent(std::string_view id, std::string_view category,
           {"category", category}};
 }
 
+std::vector<ApiToken> DefaultTokens() {
+  return {{"e2e-viewer", "viewer", kViewerToken, ""},
+          {"e2e-operator", "operator", kOperatorToken, ""},
+          {"e2e-integrator", "integrator", kIntegratorToken, "sources: [e2e], regions: [MX-CHH]"},
+          {"e2e-admin", "admin", kAdminToken, ""}};
+}
+
+std::string Sha256Hex(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  REQUIRE(EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr) == 1);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < size; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 15];
+  }
+  return hex;
+}
+
+std::string TokensYaml(const std::vector<ApiToken>& tokens) {
+  std::string yaml = "# SPDX-License-Identifier: Apache-2.0\ntokens:\n";
+  for (const auto& t : tokens) {
+    yaml += "  - {name: " + t.name + ", role: " + t.role + ", sha256: \"" + Sha256Hex(t.secret) +
+            "\"" + (t.limits.empty() ? "" : ", " + t.limits) + "}\n";
+  }
+  return yaml;
+}
+
 std::string Json(const boost::json::value& v) { return boost::json::serialize(v); }
 
 std::string Str(const boost::json::object& o, std::string_view key) {
@@ -131,12 +162,20 @@ Daemon::Daemon(std::initializer_list<RuleFile> rules) {
   dir_ = tmpl;
   std::filesystem::create_directories(dir_ / "rules");
   std::filesystem::create_directories(dir_ / "var");
-  ack_port_ = FreePort();
-  do push_port_ = FreePort();
-  while (push_port_ == ack_port_);
-  do alerts_port_ = FreePort();
-  while (alerts_port_ == ack_port_ || alerts_port_ == push_port_);
+  std::vector<uint16_t> taken;
+  auto pick = [&taken] {
+    uint16_t port = 0;
+    do port = FreePort();
+    while (std::find(taken.begin(), taken.end(), port) != taken.end());
+    taken.push_back(port);
+    return port;
+  };
+  ack_port_ = pick();
+  push_port_ = pick();
+  alerts_port_ = pick();
+  http_port_ = pick();
   WriteConfig(DefaultConfig());
+  WriteTokens(DefaultTokens());
   WriteRuleFile({"zz-e2e-probe.yaml", kProbeRules});
   for (const auto& r : rules) WriteRuleFile(r);
 }
@@ -163,6 +202,7 @@ std::string Daemon::DefaultConfig() const {
     << "    - {bind: \"" << PushEndpoint() << "\", mode: push}\n"
     << "    - {bind: \"" << IpcEndpoint() << "\", mode: ack}\n"
     << "alerts: {publish: \"" << AlertsEndpoint() << "\"}\n"
+    << "http: {bind: \"127.0.0.1:" << http_port_ << "\", tokens_file: tokens.yaml}\n"
     << "log: {level: info, format: text}\n";
   return c.str();
 }
@@ -171,6 +211,10 @@ void Daemon::WriteConfig(std::string_view yaml) { WriteFile(config_path(), yaml)
 
 void Daemon::WriteRuleFile(const RuleFile& file) {
   WriteFile(dir_ / "rules" / file.name, file.yaml);
+}
+
+void Daemon::WriteTokens(const std::vector<ApiToken>& tokens) {
+  WriteFile(tokens_path(), TokensYaml(tokens));
 }
 
 void Daemon::WriteDirFile(const std::filesystem::path& relative, std::string_view text) {
@@ -258,6 +302,19 @@ void Daemon::Signal(int signo) {
   REQUIRE(pid_ > 0);
   REQUIRE(IsRunning());
   REQUIRE(kill(pid_, signo) == 0);
+}
+
+void Daemon::Kill() {
+  if (pid_ > 0 && !exit_code_) {
+    kill(pid_, SIGKILL);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+  }
+  pid_ = -1;
+  exit_code_.reset();
+  // The next start must not find this run's daemon.ready in the log.
+  std::error_code ec;
+  std::filesystem::rename(dir_ / "stderr.log", dir_ / "stderr.killed.log", ec);
 }
 
 bool Daemon::IsRunning() {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // End-to-end fixture (STYLE.md §6): runs the real vigiad in a temp dir on
-// loopback ZeroMQ endpoints (clients: zmq_clients.h). Every wait has a
-// timeout and watches the daemon's log or sockets; nothing sleeps blindly.
+// loopback ZeroMQ endpoints and a loopback HTTP API (clients: zmq_clients.h,
+// http_client.h). Every wait has a timeout and watches the daemon's log or
+// sockets; nothing sleeps blindly.
 //
 // Thread rules: a Daemon and its clients are used by the test's thread only.
 // Ownership: clients borrow a zmq::context_t (usually Daemon::context()) that
@@ -45,16 +46,36 @@ std::vector<std::string> Strings(const boost::json::object& o, std::string_view 
 // "accepted", "duplicate", the error code of an error reply, or "unparseable".
 std::string ReplyKind(std::string_view reply);
 
+// The HTTP API tokens every fixture daemon accepts (daemon.md "HTTP API"): the
+// tokens file holds their SHA-256 only; tests present these secrets.
+inline constexpr const char* kViewerToken = "e2e-viewer-secret";
+inline constexpr const char* kOperatorToken = "e2e-operator-secret";
+// Limited to source e2e (ReportEvent's) and region MX-CHH.
+inline constexpr const char* kIntegratorToken = "e2e-integrator-secret";
+inline constexpr const char* kAdminToken = "e2e-admin-secret";
+
+struct ApiToken {
+  std::string name, role, secret;
+  std::string limits;  // more keys of the entry, e.g. "sources: [e2e], regions: [MX-CHH]"
+};
+// The four tokens above, one per role, named e2e-viewer, e2e-operator, ...
+std::vector<ApiToken> DefaultTokens();
+// Lower-case hex SHA-256, as a tokens file stores it.
+std::string Sha256Hex(std::string_view text);
+// A tokens file (daemon/http/tokens.h) with one entry per token.
+std::string TokensYaml(const std::vector<ApiToken>& tokens);
+
 struct RuleFile {
   std::string name;  // under <dir>/rules/, e.g. "main.yaml"
   std::string yaml;
 };
 
 // One vigiad process and its temp dir (mkdtemp under /tmp): vigia.yaml, rules/,
-// var/, stderr.log, stdout.log. The config binds an ack endpoint, a push endpoint
-// (tcp, free loopback ports), an ack endpoint on ipc://<dir>/ingest, and the
-// alert stream. Non-copyable; the destructor SIGKILLs a running daemon and
-// removes the dir.
+// var/, tokens.yaml, stderr.log, stdout.log. The config binds an ack endpoint, a
+// push endpoint (tcp, free loopback ports), an ack endpoint on
+// ipc://<dir>/ingest, the alert stream, and the HTTP API on 127.0.0.1 (a free
+// port) with the DefaultTokens(). Non-copyable; the destructor SIGKILLs a
+// running daemon and removes the dir.
 class Daemon {
  public:
   // Writes the dir, the default config and the rule files; does not start.
@@ -70,6 +91,9 @@ class Daemon {
   std::string DefaultConfig() const;
   void WriteConfig(std::string_view yaml);
   void WriteRuleFile(const RuleFile& file);
+  std::filesystem::path tokens_path() const { return dir_ / "tokens.yaml"; }
+  // Replaces tokens.yaml (the daemon reads it at start and on SIGHUP).
+  void WriteTokens(const std::vector<ApiToken>& tokens);
   void RemoveRuleFile(std::string_view name);
   // Writes `text` to <dir>/`relative` (catalogs and the like).
   void WriteDirFile(const std::filesystem::path& relative, std::string_view text);
@@ -87,6 +111,9 @@ class Daemon {
   std::string Stdout() const;
 
   void Signal(int signo);
+  // SIGKILL, and wait for the exit; Start() may then run vigiad again on the
+  // same dir (config, rules, database).
+  void Kill();
   bool IsRunning();
   // The exit code (128 + signal when killed); nullopt if still running at the timeout.
   std::optional<int> WaitExit(Ms timeout);
@@ -97,6 +124,8 @@ class Daemon {
   std::string AlertsEndpoint() const;
   uint16_t ack_port() const { return ack_port_; }
   uint16_t alerts_port() const { return alerts_port_; }
+  // The HTTP API's port on 127.0.0.1.
+  uint16_t HttpPort() const { return http_port_; }
 
   zmq::context_t& context() { return context_; }
   // A SUB on the alert stream for `prefixes`, returned once a probe alert
@@ -105,7 +134,7 @@ class Daemon {
 
  private:
   std::filesystem::path dir_;
-  uint16_t ack_port_ = 0, push_port_ = 0, alerts_port_ = 0;
+  uint16_t ack_port_ = 0, push_port_ = 0, alerts_port_ = 0, http_port_ = 0;
   pid_t pid_ = -1;
   std::optional<int> exit_code_;
   int probe_seq_ = 0;

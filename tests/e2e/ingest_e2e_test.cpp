@@ -38,7 +38,9 @@ TEST_CASE("A valid event is accepted over REQ, DEALER and ipc, the reply keeping
           "[e2e][ingest]") {
   Daemon d;
   REQUIRE(d.StartAndWaitReady());
-  CHECK(d.CountLog("ingest.listening") == 3);
+  CHECK(d.CountLog("ingest.listening") == 4);  // ack tcp, push, ack ipc, and the HTTP API
+  CHECK_THAT(d.Stderr(), Catch::Contains("connector=http bind=127.0.0.1:" +
+                                         std::to_string(d.HttpPort())));
 
   ReqClient req(d.context(), d.AckEndpoint());
   auto frames = req.Request(Json(ReportEvent("env-req")));

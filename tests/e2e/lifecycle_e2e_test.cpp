@@ -154,6 +154,7 @@ TEST_CASE("A port already in use stops the daemon with exit 1", "[e2e][lifecycle
   std::optional<PortHolder> holder;
   SECTION("the ack endpoint's") { holder.emplace(d.ack_port()); }
   SECTION("the alert stream's") { holder.emplace(d.alerts_port()); }
+  SECTION("the HTTP API's") { holder.emplace(d.HttpPort()); }
   d.Start();
   CHECK(d.WaitExit(10s) == 1);
   CHECK(d.CountLog("daemon.start_failed") == 1);
