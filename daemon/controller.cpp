@@ -59,6 +59,7 @@ sigset_t BlockSignals() {
   for (int s : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&set, s);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  signal(SIGXFSZ, SIG_IGN);  // a file size limit is a write error (EFBIG), reported, not a crash
   return set;
 }
 

@@ -89,6 +89,8 @@ std::string EntryIndent(const std::string& text) {
 // reader sees the old file or the new one, never a part.
 std::string ReplaceFile(const fs::path& path, const std::string& text, mode_t mode,
                         const struct stat* owner, std::ostream& err) {
+  if (!path.parent_path().empty() && ::mkdir(path.parent_path().c_str(), 0700) != 0 && errno != EEXIST)
+    return "cannot create the folder " + path.parent_path().string() + ": " + std::strerror(errno);
   std::string tmp = path.string() + ".XXXXXX";
   const int fd = ::mkstemp(tmp.data());
   if (fd < 0)

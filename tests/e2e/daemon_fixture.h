@@ -114,6 +114,8 @@ class Daemon {
   // SIGKILL, and wait for the exit; Start() may then run vigiad again on the
   // same dir (config, rules, database).
   void Kill();
+  // The running daemon's process id (-1 when not started).
+  pid_t pid() const { return pid_; }
   bool IsRunning();
   // The exit code (128 + signal when killed); nullopt if still running at the timeout.
   std::optional<int> WaitExit(Ms timeout);

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <map>
@@ -202,6 +203,51 @@ TEST_CASE("An alert raised before a crash is not raised again after it", "[e2e][
   REQUIRE(p);
   CHECK(Str(p->alert, "alert") != alert_id);
   CHECK(Strings(p->alert, "events") == std::vector<std::string>{"k-2"});
+}
+
+TEST_CASE("A full disk makes vigiad answer overloaded, and it recovers when space returns",
+          "[e2e][recovery][storage]") {
+  Daemon d;
+  REQUIRE(d.StartAndWaitReady());
+  AckClient client(d.context(), d.AckEndpoint());
+  auto reply = client.Request(Json(ReportEvent("disk-0")));
+  REQUIRE(reply);
+  REQUIRE(ReplyKind(*reply) == "accepted");
+
+  // The disk is full: no file of the daemon may grow past one byte (its writes
+  // fail with EFBIG, which SQLite reports as a full disk).
+  struct rlimit old_limit {};
+  struct rlimit full {1, RLIM_INFINITY};
+  REQUIRE(prlimit(d.pid(), RLIMIT_FSIZE, nullptr, &old_limit) == 0);
+  full.rlim_max = old_limit.rlim_max;
+  REQUIRE(prlimit(d.pid(), RLIMIT_FSIZE, &full, nullptr) == 0);
+
+  client.Send(Json(ReportEvent("disk-1")));  // cannot be committed: no reply yet
+  CHECK(!client.Receive(500ms));
+  bool unhealthy = false;
+  for (int i = 0; i < 100 && !unhealthy; ++i) {
+    unhealthy = Get(d.HttpPort(), "/metrics").body.find("vigia_journal_healthy 0\n") != std::string::npos;
+    if (!unhealthy) std::this_thread::sleep_for(50ms);
+  }
+  REQUIRE(unhealthy);
+  // Meanwhile new events are refused honestly, and other clients are served.
+  AckClient other(d.context(), d.AckEndpoint());
+  auto refused = other.Request(Json(ReportEvent("disk-2")));
+  REQUIRE(refused);
+  CHECK(ReplyKind(*refused) == "overloaded");
+  CHECK(Get(d.HttpPort(), "/healthz").status == 200);
+
+  // Space returns: the waiting event is committed and answered, new ones are taken.
+  REQUIRE(prlimit(d.pid(), RLIMIT_FSIZE, &old_limit, nullptr) == 0);
+  auto late = client.Receive(10s);
+  REQUIRE(late);
+  CHECK(*late == "{\"accepted\":\"disk-1\"}");
+  auto again = other.Request(Json(ReportEvent("disk-2")));
+  REQUIRE(again);
+  CHECK(ReplyKind(*again) == "accepted");
+  CHECK(d.WaitForLog("storage.journal_recovered", 5s));
+  const auto journal = JournalIds(d);
+  CHECK(journal == std::set<std::string>{"disk-0", "disk-1", "disk-2"});
 }
 
 }  // namespace vigia::e2e
