@@ -25,19 +25,26 @@ constexpr long kTickMs = 100;  // the clock follows the wall clock at least this
 constexpr size_t kMaxJournalPending = 50000;
 constexpr size_t kRestoredAlerts = 100000;  // newest alerts put back in memory at start
 
-// A checkpoint row's state: "VGCK", then the engine blob and the duplicate-check
-// blob, each preceded by its length (8 bytes, little-endian).
-constexpr std::string_view kCheckpointMagic = "VGCK";
+// A checkpoint row's state: "VGC2", the arrival of the last event it includes
+// (8 bytes, little-endian, two's complement), then the engine blob and the
+// duplicate-check blob, each preceded by its length (8 bytes, little-endian).
+constexpr std::string_view kCheckpointMagic = "VGC2";
 
 void PutU64(std::string& out, uint64_t v) {
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
 }
 
-bool TakeBlob(std::string_view& in, std::string_view* blob) {
+bool TakeU64(std::string_view& in, uint64_t* v) {
   if (in.size() < 8) return false;
-  uint64_t n = 0;
-  for (int i = 0; i < 8; ++i) n |= static_cast<uint64_t>(static_cast<unsigned char>(in[i])) << (8 * i);
+  *v = 0;
+  for (int i = 0; i < 8; ++i) *v |= static_cast<uint64_t>(static_cast<unsigned char>(in[i])) << (8 * i);
   in.remove_prefix(8);
+  return true;
+}
+
+bool TakeBlob(std::string_view& in, std::string_view* blob) {
+  uint64_t n = 0;
+  if (!TakeU64(in, &n)) return false;
   if (n > in.size()) return false;
   *blob = in.substr(0, n);
   in.remove_prefix(n);
@@ -533,7 +540,7 @@ std::string Core::OpenStorage() {
   wal_checkpointer_ = std::move(checkpointer).value();
   const TimeUs now = now_();
   next_checkpoint_ = now + options_.checkpoint_every;
-  next_retention_ = now + kMinute;  // first pass soon after start, then daily
+  next_retention_ = now;  // at start, then daily
   return {};
 }
 
@@ -544,9 +551,11 @@ std::string Core::Recover() {
   if (!ckpt.has_value()) return "cannot read the checkpoints: " + ToString(ckpt.error());
   if (const auto& c = ckpt.value()) {
     std::string_view in = c->state, engine_blob, dedup_blob;
+    uint64_t arrival = 0;
     const bool framed = in.substr(0, kCheckpointMagic.size()) == kCheckpointMagic &&
                         (in.remove_prefix(kCheckpointMagic.size()), true) &&
-                        TakeBlob(in, &engine_blob) && TakeBlob(in, &dedup_blob);
+                        TakeU64(in, &arrival) && TakeBlob(in, &engine_blob) &&
+                        TakeBlob(in, &dedup_blob) && in.empty();
     Result<engine::CheckpointStats, engine::CheckpointError> engine_loaded =
         MakeError(engine::CheckpointError::kNotACheckpoint);
     Result<size_t, engine::CheckpointError> dedup_loaded =
@@ -565,6 +574,7 @@ std::string Core::Recover() {
       dedup_ = engine::DedupIndex(options_.dedup_window);
     } else {
       after = c->seq;
+      checkpointed_arrival_ = evaluated_arrival_ = static_cast<TimeUs>(arrival);
       spdlog::info("recovery.checkpoint seq={} keys={} rules_dropped={} dedup_keys={}", c->seq,
                    engine_loaded.value().keys, engine_loaded.value().variants_dropped,
                    dedup_loaded.value());
@@ -620,6 +630,7 @@ std::string Core::Recover() {
 
 void Core::WriteCheckpoint() {
   std::string blob(kCheckpointMagic);
+  PutU64(blob, static_cast<uint64_t>(evaluated_arrival_));
   const std::string engine_blob = engine_->SaveState(), dedup_blob = dedup_.SaveState();
   PutU64(blob, engine_blob.size());
   blob += engine_blob;

@@ -205,6 +205,57 @@ TEST_CASE("An alert raised before a crash is not raised again after it", "[e2e][
   CHECK(Strings(p->alert, "events") == std::vector<std::string>{"k-2"});
 }
 
+TEST_CASE("Retention deletes old journal rows, never those after the newest checkpoint",
+          "[e2e][recovery][storage]") {
+  Daemon d;
+  std::string config = d.DefaultConfig();
+  const size_t at = config.find("storage: {path: var/vigia.db");
+  REQUIRE(at != std::string::npos);
+  config.replace(at, std::string("storage: {path: var/vigia.db").size(),
+                 "storage: {retention: 1s, path: var/vigia.db");
+  // No grace: events after a restart get their real arrival (during the grace
+  // they count as arrived when the daemon went down).
+  config += "engine: {startup_grace: 0s}\n";
+  d.WriteConfig(config);
+  std::map<std::string, std::string> sent;
+  auto push = [&](const std::string& id) {
+    AckClient client(d.context(), d.AckEndpoint());
+    sent[id] = Json(ReportEvent(id, "harassment"));
+    auto reply = client.Request(sent[id]);
+    REQUIRE(reply);
+    REQUIRE(ReplyKind(*reply) == "accepted");
+  };
+
+  // Killed: no checkpoint holds r-1, so retention must keep it however old.
+  REQUIRE(d.StartAndWaitReady());
+  push("r-1");
+  d.Kill();
+  std::this_thread::sleep_for(1500ms);
+  REQUIRE(d.StartAndWaitReady());
+  CHECK(JournalIds(d).count("r-1") == 1);
+
+  // Stopped: the checkpoint written at shutdown holds r-1 and r-2; older than
+  // the retention, r-1's row goes at the next start (r-2's stays: it arrived
+  // with the checkpoint's last event, and rows go strictly before that), and
+  // both are still known as duplicates (the checkpoint's duplicate-check map).
+  push("r-2");
+  d.Signal(SIGTERM);
+  REQUIRE(d.WaitExit(10s) == 0);
+  d.Kill();  // resets the fixture for the next start
+  std::this_thread::sleep_for(1500ms);
+  REQUIRE(d.StartAndWaitReady());
+  REQUIRE(d.WaitForLog("storage.retention", 5s));
+  CHECK_THAT(d.Stderr(), Catch::Contains("storage.retention deleted=1\n"));
+  CHECK(JournalIds(d) == std::set<std::string>{"r-2"});
+  AckClient client(d.context(), d.AckEndpoint());
+  for (const char* id : {"r-1", "r-2"}) {
+    auto reply = client.Request(sent.at(id));
+    REQUIRE(reply);
+    INFO(*reply);
+    CHECK(ParseObject(*reply).contains("duplicate"));
+  }
+}
+
 TEST_CASE("A full disk makes vigiad answer overloaded, and it recovers when space returns",
           "[e2e][recovery][storage]") {
   Daemon d;
