@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <ctime>
 #include <map>
 #include <random>
 #include <set>
@@ -56,6 +57,15 @@ boost::json::object Checkin(std::string_view id, std::string_view subject) {
   e.erase("category");
   e["subject"] = subject;
   return e;
+}
+
+std::string Rfc3339(std::chrono::system_clock::time_point t) {
+  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 void WriteConfigWithGrace(Daemon& d, std::string_view grace) {
@@ -164,6 +174,53 @@ TEST_CASE("A heartbeat that expired while vigiad was down fires after the startu
   CHECK(Strings(p->alert, "events") == std::vector<std::string>{"c-1"});
   // Not at once: the grace gives queued check-ins their chance first.
   CHECK(waited >= 1500ms);
+}
+
+TEST_CASE("A check-in queued during the outage closes the overdue deadline within the grace",
+          "[e2e][recovery]") {
+  Daemon d({{"checkin.yaml", kHeartbeatRule}});
+  WriteConfigWithGrace(d, "3s");
+  // Whole seconds, as the events carry them.
+  const auto t0 = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  REQUIRE(d.StartAndWaitReady());
+  {
+    AckClient client(d.context(), d.AckEndpoint());
+    boost::json::object c1 = Checkin("c-1", "p-17");
+    c1["time"] = Rfc3339(t0);
+    auto reply = client.Request(Json(c1));
+    REQUIRE(reply);
+    REQUIRE(ReplyKind(*reply) == "accepted");
+  }
+  d.Kill();
+  std::this_thread::sleep_for(4s);  // c-1's deadline (t0 + 3 s) passes while down
+
+  REQUIRE(d.StartAndWaitReady());
+  SubClient sub = d.Subscribe({"alert."});
+  AckClient client(d.context(), d.AckEndpoint());
+  // Sent at t0 + 2 s, before the deadline, and queued until vigiad came back.
+  boost::json::object c2 = Checkin("c-2", "p-17");
+  c2["time"] = Rfc3339(t0 + 2s);
+  auto reply = client.Request(Json(c2));
+  REQUIRE(reply);
+  REQUIRE(ReplyKind(*reply) == "accepted");
+  // c-1's deadline never fires; the one c-2 set (t0 + 5 s, also past) fires
+  // when the grace ends.
+  auto p = sub.Receive(15s);
+  REQUIRE(p);
+  CHECK(Str(p->alert, "rule") == "missed-checkin");
+  CHECK(Strings(p->alert, "events") == std::vector<std::string>{"c-2"});
+  // Nor was c-1's alert raised out of sight (before the subscription) and
+  // retracted: vigiad knows of no alert but c-2's (and the probe's).
+  const HttpReply list = Get(d.HttpPort(), "/api/v1/alerts", kViewerToken);
+  REQUIRE(list.status == 200);
+  int heartbeat_alerts = 0;
+  const boost::json::value alerts = boost::json::parse(list.body);
+  for (const auto& a : alerts.as_array()) {
+    if (Str(a.as_object(), "rule") != "missed-checkin") continue;
+    ++heartbeat_alerts;
+    CHECK(Strings(a.as_object(), "events") == std::vector<std::string>{"c-2"});
+  }
+  CHECK(heartbeat_alerts == 1);
 }
 
 TEST_CASE("An alert raised before a crash is not raised again after it", "[e2e][recovery]") {
