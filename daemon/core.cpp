@@ -162,7 +162,7 @@ void Core::Tick() {
     }
   if (target != INT64_MIN) engine_->AdvanceTo(target);
   if (!db_) return;
-  FlushDeadLetters();
+  FlushWrites();
   if (now >= next_checkpoint_) {
     WriteCheckpoint();
     next_checkpoint_ = now + options_.checkpoint_every;
@@ -304,6 +304,15 @@ void Core::Reply(std::string_view connector, uint64_t token, const std::string& 
 }
 
 void Core::OnAlert(const engine::Alert& alert) {
+  // Recovery re-raises the alerts of the replayed events: those stored, even if
+  // too old to be held in memory, are not raised again.
+  if (recovering_ && db_ && !store_.Find(alert.id)) {
+    auto stored = db_->HasAlert(alert.id);
+    if (stored.has_value() && *stored) {
+      ++alerts_repeated_;
+      return;
+    }
+  }
   if (!store_.Add(alert)) {
     ++alerts_repeated_;
     return;  // an alert id is raised once, across restarts too
@@ -333,14 +342,11 @@ void Core::PersistAlert(const StoredAlert& a, const std::string& change, const s
   row.fired_at = a.alert.fired_at;
   row.updated_at = a.history.empty() ? a.alert.fired_at : a.history.back().at;
   row.json = StoredAlertJson(a, true);
-  storage::Status st = db_->UpsertAlert(row);
-  if (st.ok()) st = db_->AppendAlertHistory({row.id, row.updated_at, change, by, note});
-  if (st.ok() && by != "vigia")
-    st = db_->AppendAudit({now_(), by, change == "acknowledged" ? "ack" : "resolve", row.id, note});
-  if (!st.ok()) {
-    ++storage_errors_;
-    spdlog::error("storage.alert_write_failed alert={} error=\"{}\"", row.id, ToString(st.error()));
-  }
+  AlertWrite w{std::move(row), {}, std::nullopt};
+  w.history = {w.row.id, w.row.updated_at, change, by, note};
+  if (by != "vigia")
+    w.audit = storage::AuditRow{now_(), by, change == "acknowledged" ? "ack" : "resolve", w.row.id, note};
+  alert_writes_.push_back(std::move(w));
 }
 
 void Core::Publish(const std::string& topic, const std::string& json) {
@@ -410,6 +416,7 @@ std::string Core::HandleQuery(const std::string& request) {
                                        : store_.Resolve(id, now_(), by, note, &error);
     if (!a) return ErrorJson(store_.Find(id) ? 409 : 404, error);
     PersistAlert(*a, op == "ack" ? "acknowledged" : "resolved", by, note);
+    if (db_) FlushWrites();  // an operator's change is on disk before it is confirmed
     Publish(Topic("update", op == "ack" ? "acknowledged" : "resolved", a->alert),
             StoredAlertJson(*a, false));
     return Ok(StoredAlertJson(*a, true));
@@ -645,15 +652,28 @@ void Core::WriteCheckpoint() {
   spdlog::debug("engine.checkpoint seq={} bytes={}", engine_->last_seq(), blob.size());
 }
 
-void Core::FlushDeadLetters() {
-  if (dead_letter_rows_.empty()) return;
-  storage::Status st = db_->AppendDeadLetters(dead_letter_rows_);
+void Core::FlushWrites() {
+  // One transaction (one fsync) for everything the last loop produced.
+  if (dead_letter_rows_.empty() && alert_writes_.empty()) return;
+  storage::Status st = db_->Transaction([&]() -> storage::Status {
+    for (const AlertWrite& w : alert_writes_) {
+      if (auto s = db_->UpsertAlert(w.row); !s.ok()) return s;
+      if (auto s = db_->AppendAlertHistory(w.history); !s.ok()) return s;
+      if (w.audit)
+        if (auto s = db_->AppendAudit(*w.audit); !s.ok()) return s;
+    }
+    if (!dead_letter_rows_.empty()) return db_->AppendDeadLetters(dead_letter_rows_);
+    return {};
+  });
   if (!st.ok()) {
     ++storage_errors_;
-    spdlog::error("storage.dead_letters_failed rows={} error=\"{}\"", dead_letter_rows_.size(),
-                  ToString(st.error()));
-    if (dead_letter_rows_.size() < kMaxDeadLetters) return;  // retried at the next tick
+    if (storage_errors_ % 100 == 1)
+      spdlog::error("storage.write_failed alerts={} dead_letters={} error=\"{}\"", alert_writes_.size(),
+                    dead_letter_rows_.size(), ToString(st.error()));
+    // Retried at the next tick; bounded (dead letters are bounded at intake).
+    if (alert_writes_.size() < kMaxDeadLetters) return;
   }
+  alert_writes_.clear();
   dead_letter_rows_.clear();
 }
 
@@ -683,7 +703,7 @@ void Core::CloseStorage() {
                          "vigiad stopped before the event could be journaled; send it again"}));
   if (!flushed) spdlog::error("storage.unflushed events={}", waiting_.size());
   waiting_.clear();
-  FlushDeadLetters();
+  FlushWrites();
   WriteCheckpoint();
   wal_checkpointer_->Stop();
   if (wake_fd_ >= 0) ::close(wake_fd_);

@@ -92,7 +92,7 @@ class Core : public engine::AlertSink {
   void Evaluate(Event& event);
   void Tick();
   void WriteCheckpoint();
-  void FlushDeadLetters();
+  void FlushWrites();
   void ApplyRetention();
   void PersistAlert(const StoredAlert& a, const std::string& change, const std::string& by,
                     const std::string& note);
@@ -126,6 +126,12 @@ class Core : public engine::AlertSink {
   std::atomic<uint64_t> durable_seq_{0};  // set by the writer before it signals
   std::deque<Waiting> waiting_;      // by seq
   std::vector<storage::DeadLetterRow> dead_letter_rows_;  // written at the next tick
+  struct AlertWrite {
+    storage::AlertRow row;
+    storage::AlertHistoryRow history;
+    std::optional<storage::AuditRow> audit;  // operators' changes
+  };
+  std::vector<AlertWrite> alert_writes_;  // written at the next tick, in one transaction
   TimeUs grace_until_ = 0;           // wall clock; the engine clock is held before it
   TimeUs held_clock_ = INT64_MIN;    // the recovered engine clock
   TimeUs next_checkpoint_ = 0, next_retention_ = 0;

@@ -61,7 +61,7 @@ enum class Database::Sql : uint8_t {
   kInsertJournal, kReadJournal, kMaxSeq, kDeleteJournal,
   kInsertDeadLetter, kUpsertAlert, kReadAlerts, kInsertHistory,
   kLastAuditHash, kInsertAudit, kReadAudit,
-  kInsertCheckpoint, kPruneCheckpoints, kNewestCheckpoint,
+  kInsertCheckpoint, kPruneCheckpoints, kNewestCheckpoint, kHasAlert,
   kCount
 };
 namespace {
@@ -92,6 +92,7 @@ constexpr const char* kSqlText[] = {
     "DELETE FROM checkpoints WHERE seq NOT IN"
     " (SELECT seq FROM checkpoints ORDER BY seq DESC LIMIT ?)",
     "SELECT seq, clock, written_at, state FROM checkpoints ORDER BY seq DESC LIMIT 1",
+    "SELECT 1 FROM alerts WHERE id = ?",
 };
 }  // namespace
 
@@ -244,7 +245,21 @@ Database::Statement Database::Prepare(Sql sql) {
   return Statement(statements_[static_cast<size_t>(sql)]);
 }
 
+Status Database::Transaction(const std::function<Status()>& body) { return InTransaction(body); }
+
+Result<bool, Error> Database::HasAlert(const std::string& id) {
+  Statement st = Prepare(Sql::kHasAlert);
+  st.Bind(id);
+  const int rc = st.Step();
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return MakeError(Fail(rc, "alert lookup"));
+}
+
 Status Database::InTransaction(const std::function<Status()>& body) {
+  // Inside a transaction already (Transaction around the typed helpers): the
+  // outer one commits or rolls back.
+  if (!sqlite3_get_autocommit(db_)) return body();
   // Before the migration the cached statements do not exist yet.
   const auto control = [this](Sql sql, const char* text) {
     sqlite3_stmt* cached = statements_[static_cast<size_t>(sql)];

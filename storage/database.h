@@ -126,6 +126,11 @@ class Database {
   Status AppendDeadLetter(const DeadLetterRow& row);
   // Appends `rows` in one transaction: all or none.
   Status AppendDeadLetters(std::span<const DeadLetterRow> rows);
+  // Runs `body` (calls of the helpers here) in one transaction: one commit
+  // (one fsync with sync: full) for all of them; all or nothing.
+  Status Transaction(const std::function<Status()>& body);
+  // Whether an alert with this id is stored.
+  Result<bool, Error> HasAlert(const std::string& id);
   // Inserts the alert, or replaces the fields of the one with its id.
   Status UpsertAlert(const AlertRow& row);
   // Calls `row` for the `limit` most recently fired alerts, oldest first

@@ -259,6 +259,34 @@ TEST_CASE("storage: alerts are upserted by id and their history appended", "[sto
         "fired/vigia/;acknowledged/op-3/on it");
 }
 
+TEST_CASE("storage: a Transaction of helpers commits all or none; HasAlert finds stored ids",
+          "[storage][alerts]") {
+  TempDir dir;
+  auto db = OpenOrFail(dir.db());
+  AlertRow alert{"a-1", "r", "MX-CHH", "journalist", "warning", "firing", 100, 100, "{}"};
+  REQUIRE(db->Transaction([&]() -> Status {
+                if (auto s = db->UpsertAlert(alert); !s.ok()) return s;
+                if (auto s = db->AppendAlertHistory({"a-1", 100, "fired", "vigia", ""}); !s.ok()) return s;
+                return db->AppendDeadLetters(std::vector<DeadLetterRow>{{1, "zmq", "malformed_json", "{}", "x"}});
+              }).ok());
+  auto found = db->HasAlert("a-1");
+  REQUIRE(found.has_value());
+  CHECK(*found);
+  auto missing = db->HasAlert("a-2");
+  REQUIRE(missing.has_value());
+  CHECK(!*missing);
+  // A failing step rolls back the steps before it.
+  alert.id = "a-2";
+  CHECK(!db->Transaction([&]() -> Status {
+              if (auto s = db->UpsertAlert(alert); !s.ok()) return s;
+              return db->Exec("INSERT INTO no_such_table VALUES (1)");
+            }).ok());
+  CHECK(!*db->HasAlert("a-2"));
+  RawDb raw(dir.db());
+  CHECK(raw.Int("SELECT count(*) FROM alert_history") == 1);
+  CHECK(raw.Int("SELECT count(*) FROM dead_letters") == 1);
+}
+
 TEST_CASE("storage: ReadAlerts gives the newest alerts, oldest first", "[storage][alerts]") {
   TempDir dir;
   auto db = OpenOrFail(dir.db());
