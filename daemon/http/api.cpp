@@ -146,6 +146,18 @@ ApiResponse Api::Handle(const Request& request) {
   return ErrorResponse(500, "internal error");
 }
 
+std::optional<ApiResponse> Api::Authorize(const Request& request, Role need,
+                                          const TokenEntry** token) {
+  *token = tokens_.Find(BearerToken(request[bhttp::field::authorization]));
+  if (!*token) {
+    ApiResponse r = ErrorResponse(401, "unauthorized");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"vigia\"");
+    return r;
+  }
+  if (!Grants((*token)->role, need)) return ErrorResponse(403, "forbidden");
+  return std::nullopt;
+}
+
 ApiResponse Api::Route(const Request& request) {
   const std::string_view target = request.target();
   const size_t question = target.find('?');
@@ -165,15 +177,8 @@ ApiResponse Api::Route(const Request& request) {
     return r;
   }
   const TokenEntry* token = nullptr;
-  if (route->need) {
-    token = tokens_.Find(BearerToken(request[bhttp::field::authorization]));
-    if (!token) {
-      ApiResponse r = ErrorResponse(401, "unauthorized");
-      r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"vigia\"");
-      return r;
-    }
-    if (!Grants(token->role, *route->need)) return ErrorResponse(403, "forbidden");
-  }
+  if (route->need)
+    if (auto refused = Authorize(request, *route->need, &token)) return std::move(*refused);
   switch (route->op) {
     case Op::kHealth: return Json(200, R"({"status":"ok"})");
     case Op::kMetrics: return Metrics();
@@ -202,13 +207,8 @@ ApiResponse Api::TooLarge(const Request& header, uint64_t body_bytes) {
     std::optional<RouteMatch> route = MatchRoute(target.substr(0, target.find('?')));
     if (!route || route->op != Op::kEvents || header.method() != bhttp::verb::post)
       return ErrorResponse(413, "request body too large");
-    const TokenEntry* token = tokens_.Find(BearerToken(header[bhttp::field::authorization]));
-    if (!token) {
-      ApiResponse r = ErrorResponse(401, "unauthorized");
-      r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"vigia\"");
-      return r;
-    }
-    if (!Grants(token->role, Role::kIntegrator)) return ErrorResponse(403, "forbidden");
+    const TokenEntry* token = nullptr;
+    if (auto refused = Authorize(header, Role::kIntegrator, &token)) return std::move(*refused);
     EventError error{ErrorCode::kTooLarge, "", "",
                      "the request body" + (body_bytes ? " (" + std::to_string(body_bytes) + " bytes)" : std::string()) +
                          " is over the limit of " + std::to_string(kMaxEventsBody) + " bytes"};

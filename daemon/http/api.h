@@ -90,6 +90,9 @@ class Api {
 
  private:
   ApiResponse Route(const Request& request);
+  // The request's bearer token when it grants `need` (set in `token`);
+  // otherwise the 401 or 403 to answer.
+  std::optional<ApiResponse> Authorize(const Request& request, Role need, const TokenEntry** token);
   ApiResponse PostEvents(const Request& request, const TokenEntry& token);
   ApiResponse ListAlerts(std::string_view query);
   ApiResponse ChangeAlert(const std::string& op, const std::string& id, const Request& request);

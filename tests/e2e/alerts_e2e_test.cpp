@@ -65,13 +65,6 @@ std::string Shifted(const std::string& rfc3339, std::chrono::seconds offset) {
   return buf;
 }
 
-void RequireAccepted(AckClient& client, const boost::json::object& event) {
-  auto reply = client.Request(Json(event));
-  REQUIRE(reply);
-  INFO("reply: " << *reply);
-  REQUIRE(ReplyKind(*reply) == "accepted");
-}
-
 }  // namespace
 
 TEST_CASE("A none rule publishes its alert under alert.<level>.<region> with the alert JSON",

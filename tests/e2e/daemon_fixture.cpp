@@ -156,6 +156,13 @@ std::string ReplyKind(std::string_view reply) {
   return "unparseable";
 }
 
+void RequireAccepted(AckClient& client, const boost::json::object& event) {
+  auto reply = client.Request(Json(event));
+  REQUIRE(reply);
+  INFO("reply: " << *reply);
+  REQUIRE(ReplyKind(*reply) == "accepted");
+}
+
 Daemon::Daemon(std::initializer_list<RuleFile> rules) {
   char tmpl[] = "/tmp/vigia-e2e-XXXXXX";
   REQUIRE(mkdtemp(tmpl) != nullptr);

@@ -45,6 +45,8 @@ std::string Str(const boost::json::object& o, std::string_view key);
 std::vector<std::string> Strings(const boost::json::object& o, std::string_view key);
 // "accepted", "duplicate", the error code of an error reply, or "unparseable".
 std::string ReplyKind(std::string_view reply);
+// Sends `event` and fails the test unless it is answered `accepted`.
+void RequireAccepted(AckClient& client, const boost::json::object& event);
 
 // The HTTP API tokens every fixture daemon accepts (daemon.md "HTTP API"): the
 // tokens file holds their SHA-256 only; tests present these secrets.

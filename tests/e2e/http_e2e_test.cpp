@@ -37,13 +37,6 @@ constexpr const char* kRules = R"(rules:
     match: {type: report, category: harassment}
 )";
 
-void RequireAccepted(AckClient& client, const boost::json::object& event) {
-  auto reply = client.Request(Json(event));
-  REQUIRE(reply);
-  INFO("reply: " << *reply);
-  REQUIRE(ReplyKind(*reply) == "accepted");
-}
-
 // What a reply says, for failure messages.
 std::string Show(const HttpReply& r) {
   return std::to_string(r.status) + (r.error.empty() ? "" : " (" + r.error + ")") + " " +

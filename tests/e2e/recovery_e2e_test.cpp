@@ -132,18 +132,14 @@ TEST_CASE("A count window that straddles a crash still fires", "[e2e][recovery]"
   {
     AckClient client(d.context(), d.AckEndpoint());
     for (const char* id : {"before-1", "before-2"}) {
-      auto reply = client.Request(Json(ReportEvent(id)));
-      REQUIRE(reply);
-      REQUIRE(ReplyKind(*reply) == "accepted");
+      RequireAccepted(client, ReportEvent(id));
     }
   }
   d.Kill();
   REQUIRE(d.StartAndWaitReady());
   SubClient sub = d.Subscribe({"alert."});
   AckClient client(d.context(), d.AckEndpoint());
-  auto reply = client.Request(Json(ReportEvent("after-1")));
-  REQUIRE(reply);
-  REQUIRE(ReplyKind(*reply) == "accepted");
+  RequireAccepted(client, ReportEvent("after-1"));
   auto p = sub.Receive(10s);
   REQUIRE(p);
   CHECK(Str(p->alert, "rule") == "threat-cluster");
@@ -157,9 +153,7 @@ TEST_CASE("A heartbeat that expired while vigiad was down fires after the startu
   REQUIRE(d.StartAndWaitReady());
   {
     AckClient client(d.context(), d.AckEndpoint());
-    auto reply = client.Request(Json(Checkin("c-1", "p-17")));
-    REQUIRE(reply);
-    REQUIRE(ReplyKind(*reply) == "accepted");
+    RequireAccepted(client, Checkin("c-1", "p-17"));
   }
   d.Kill();
   std::this_thread::sleep_for(4s);  // the deadline (3 s after the check-in) passes while down
@@ -187,9 +181,7 @@ TEST_CASE("A check-in queued during the outage closes the overdue deadline withi
     AckClient client(d.context(), d.AckEndpoint());
     boost::json::object c1 = Checkin("c-1", "p-17");
     c1["time"] = Rfc3339(t0);
-    auto reply = client.Request(Json(c1));
-    REQUIRE(reply);
-    REQUIRE(ReplyKind(*reply) == "accepted");
+    RequireAccepted(client, c1);
   }
   d.Kill();
   std::this_thread::sleep_for(4s);  // c-1's deadline (t0 + 3 s) passes while down
@@ -200,9 +192,7 @@ TEST_CASE("A check-in queued during the outage closes the overdue deadline withi
   // Sent at t0 + 2 s, before the deadline, and queued until vigiad came back.
   boost::json::object c2 = Checkin("c-2", "p-17");
   c2["time"] = Rfc3339(t0 + 2s);
-  auto reply = client.Request(Json(c2));
-  REQUIRE(reply);
-  REQUIRE(ReplyKind(*reply) == "accepted");
+  RequireAccepted(client, c2);
   // c-1's deadline never fires; the one c-2 set (t0 + 5 s, also past) fires
   // when the grace ends.
   auto p = sub.Receive(15s);
@@ -230,9 +220,7 @@ TEST_CASE("An alert raised before a crash is not raised again after it", "[e2e][
   {
     SubClient sub = d.Subscribe({"alert."});
     AckClient client(d.context(), d.AckEndpoint());
-    auto reply = client.Request(Json(ReportEvent("k-1", "killing")));
-    REQUIRE(reply);
-    REQUIRE(ReplyKind(*reply) == "accepted");
+    RequireAccepted(client, ReportEvent("k-1", "killing"));
     auto p = sub.Receive(10s);
     REQUIRE(p);
     alert_id = Str(p->alert, "alert");
@@ -277,10 +265,9 @@ TEST_CASE("Retention deletes old journal rows, never those after the newest chec
   std::map<std::string, std::string> sent;
   auto push = [&](const std::string& id) {
     AckClient client(d.context(), d.AckEndpoint());
-    sent[id] = Json(ReportEvent(id, "harassment"));
-    auto reply = client.Request(sent[id]);
-    REQUIRE(reply);
-    REQUIRE(ReplyKind(*reply) == "accepted");
+    const boost::json::object event = ReportEvent(id, "harassment");
+    sent[id] = Json(event);
+    RequireAccepted(client, event);
   };
 
   // Killed: no checkpoint holds r-1, so retention must keep it however old.
@@ -318,9 +305,7 @@ TEST_CASE("A full disk makes vigiad answer overloaded, and it recovers when spac
   Daemon d;
   REQUIRE(d.StartAndWaitReady());
   AckClient client(d.context(), d.AckEndpoint());
-  auto reply = client.Request(Json(ReportEvent("disk-0")));
-  REQUIRE(reply);
-  REQUIRE(ReplyKind(*reply) == "accepted");
+  RequireAccepted(client, ReportEvent("disk-0"));
 
   // The disk is full: no file of the daemon may grow past one byte (its writes
   // fail with EFBIG, which SQLite reports as a full disk).

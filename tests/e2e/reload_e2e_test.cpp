@@ -37,13 +37,6 @@ std::string Regions(std::initializer_list<const char*> codes) {
   return yaml;
 }
 
-void RequireAccepted(AckClient& client, const boost::json::object& event) {
-  auto reply = client.Request(Json(event));
-  REQUIRE(reply);
-  INFO("reply: " << *reply);
-  REQUIRE(ReplyKind(*reply) == "accepted");
-}
-
 }  // namespace
 
 TEST_CASE("SIGHUP with a broken rule file keeps the old rules running", "[e2e][reload]") {
