@@ -18,13 +18,6 @@
 namespace vigia::e2e {
 namespace {
 
-void RequireAccepted(AckClient& client, const boost::json::object& event) {
-  auto reply = client.Request(Json(event));
-  REQUIRE(reply);
-  INFO("reply: " << *reply);
-  REQUIRE(ReplyKind(*reply) == "accepted");
-}
-
 // Holds a listening TCP socket on 127.0.0.1:port.
 class PortHolder {
  public:
