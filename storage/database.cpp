@@ -62,6 +62,8 @@ enum class Database::Sql : uint8_t {
   kInsertDeadLetter, kUpsertAlert, kReadAlerts, kInsertHistory,
   kLastAuditHash, kInsertAudit, kReadAudit,
   kInsertCheckpoint, kPruneCheckpoints, kNewestCheckpoint, kHasAlert,
+  kUpsertEscalation, kReadEscalations, kInsertOutbox, kUpdateOutbox, kReadOutbox, kMaxOutboxId,
+  kUpsertSilence, kReadSilences,
   kCount
 };
 namespace {
@@ -93,6 +95,22 @@ constexpr const char* kSqlText[] = {
     " (SELECT seq FROM checkpoints ORDER BY seq DESC LIMIT ?)",
     "SELECT seq, clock, written_at, state FROM checkpoints ORDER BY seq DESC LIMIT 1",
     "SELECT 1 FROM alerts WHERE id = ?",
+    "INSERT OR REPLACE INTO escalations (alert_id, policy, fired_at, next_tier, repeat_n, due_at,"
+    " state) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    "SELECT alert_id, policy, fired_at, next_tier, repeat_n, due_at, state FROM escalations"
+    " WHERE state = 'active'",
+    "INSERT INTO outbox (id, alert_id, receiver, policy, tier, n, kind, idempotency_key, subject,"
+    " body, created_at, attempts, next_attempt, status, last_error)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "UPDATE outbox SET attempts = ?, next_attempt = ?, status = ?, last_error = ? WHERE id = ?",
+    "SELECT id, alert_id, receiver, policy, tier, n, kind, idempotency_key, subject, body,"
+    " created_at, attempts, next_attempt, status, last_error FROM outbox"
+    " WHERE (?1 = '' OR alert_id = ?1) AND (?2 = '' OR status = ?2) ORDER BY id",
+    "SELECT coalesce(max(id), 0) FROM outbox",
+    "INSERT OR REPLACE INTO silences (id, where_json, starts, ends, created_by, reason, created_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+    "SELECT id, where_json, starts, ends, created_by, reason, created_at FROM silences"
+    " WHERE ends > ? ORDER BY starts, id",
 };
 }  // namespace
 
@@ -442,6 +460,109 @@ Result<WalCheckpointResult, Error> Database::CheckpointWal() {
       rc != SQLITE_OK)
     return MakeError(Fail(rc, "wal checkpoint"));
   return WalCheckpointResult{log, done};
+}
+
+// --- the notifier's tables
+
+Status Database::UpsertEscalation(const EscalationRow& row) {
+  Statement st = Prepare(Sql::kUpsertEscalation);
+  st.Bind(row.alert_id).Bind(row.policy).Bind(row.fired_at).Bind(row.next_tier);
+  st.Bind(row.repeat_n).Bind(row.due_at).Bind(row.state);
+  if (int rc = st.Step(); rc != SQLITE_DONE) return Fail(rc, "escalation upsert");
+  return {};
+}
+
+Status Database::ReadActiveEscalations(const std::function<void(const EscalationRow&)>& callback) {
+  Statement st = Prepare(Sql::kReadEscalations);
+  EscalationRow row;
+  int rc;
+  while ((rc = st.Step()) == SQLITE_ROW) {
+    row.alert_id.assign(st.Text(0));
+    row.policy.assign(st.Text(1));
+    row.fired_at = st.Int(2);
+    row.next_tier = st.Int(3);
+    row.repeat_n = st.Int(4);
+    row.due_at = st.Int(5);
+    row.state.assign(st.Text(6));
+    callback(row);
+  }
+  return rc == SQLITE_DONE ? Status() : Status(Fail(rc, "escalations read"));
+}
+
+Status Database::InsertOutbox(const OutboxRow& row) {
+  Statement st = Prepare(Sql::kInsertOutbox);
+  st.Bind(row.id).Bind(row.alert_id).Bind(row.receiver).Bind(row.policy).Bind(row.tier);
+  st.Bind(row.n).Bind(row.kind).Bind(row.idempotency_key).Bind(row.subject).Bind(row.body);
+  st.Bind(row.created_at).Bind(row.attempts).Bind(row.next_attempt).Bind(row.status);
+  st.Bind(row.last_error);
+  if (int rc = st.Step(); rc != SQLITE_DONE) return Fail(rc, "outbox insert");
+  return {};
+}
+
+Status Database::UpdateOutbox(const OutboxRow& row) {
+  Statement st = Prepare(Sql::kUpdateOutbox);
+  st.Bind(row.attempts).Bind(row.next_attempt).Bind(row.status).Bind(row.last_error).Bind(row.id);
+  if (int rc = st.Step(); rc != SQLITE_DONE) return Fail(rc, "outbox update");
+  return {};
+}
+
+Status Database::ReadOutbox(const std::string& alert_id, const std::string& status,
+                            const std::function<void(const OutboxRow&)>& callback) {
+  Statement st = Prepare(Sql::kReadOutbox);
+  st.Bind(alert_id).Bind(status);
+  OutboxRow row;
+  int rc;
+  while ((rc = st.Step()) == SQLITE_ROW) {
+    row.id = st.Int(0);
+    row.alert_id.assign(st.Text(1));
+    row.receiver.assign(st.Text(2));
+    row.policy.assign(st.Text(3));
+    row.tier = st.Int(4);
+    row.n = st.Int(5);
+    row.kind.assign(st.Text(6));
+    row.idempotency_key.assign(st.Text(7));
+    row.subject.assign(st.Text(8));
+    row.body.assign(st.Text(9));
+    row.created_at = st.Int(10);
+    row.attempts = st.Int(11);
+    row.next_attempt = st.Int(12);
+    row.status.assign(st.Text(13));
+    row.last_error.assign(st.Text(14));
+    callback(row);
+  }
+  return rc == SQLITE_DONE ? Status() : Status(Fail(rc, "outbox read"));
+}
+
+Result<int64_t, Error> Database::MaxOutboxId() {
+  Statement st = Prepare(Sql::kMaxOutboxId);
+  if (int rc = st.Step(); rc != SQLITE_ROW) return MakeError(Fail(rc, "outbox max id"));
+  return st.Int(0);
+}
+
+Status Database::UpsertSilence(const SilenceRow& row) {
+  Statement st = Prepare(Sql::kUpsertSilence);
+  st.Bind(row.id).Bind(row.where_json).Bind(row.starts).Bind(row.ends).Bind(row.created_by);
+  st.Bind(row.reason).Bind(row.created_at);
+  if (int rc = st.Step(); rc != SQLITE_DONE) return Fail(rc, "silence upsert");
+  return {};
+}
+
+Status Database::ReadSilences(TimeUs now, const std::function<void(const SilenceRow&)>& callback) {
+  Statement st = Prepare(Sql::kReadSilences);
+  st.Bind(now);
+  SilenceRow row;
+  int rc;
+  while ((rc = st.Step()) == SQLITE_ROW) {
+    row.id.assign(st.Text(0));
+    row.where_json.assign(st.Text(1));
+    row.starts = st.Int(2);
+    row.ends = st.Int(3);
+    row.created_by.assign(st.Text(4));
+    row.reason.assign(st.Text(5));
+    row.created_at = st.Int(6);
+    callback(row);
+  }
+  return rc == SQLITE_DONE ? Status() : Status(Fail(rc, "silences read"));
 }
 
 }  // namespace vigia::storage

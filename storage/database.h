@@ -35,7 +35,7 @@ struct sqlite3_stmt;
 namespace vigia::storage {
 
 // The schema version this build reads and writes.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 // The WAL file is truncated to this size when SQLite restarts it.
 inline constexpr int64_t kWalSizeLimit = 32 << 20;
 
@@ -77,6 +77,38 @@ struct AlertHistoryRow {
 struct AuditRow {
   TimeUs at = 0;
   std::string actor, action, target, detail;
+};
+
+// The notifier's escalation of one alert under one policy (notifier.md).
+struct EscalationRow {
+  std::string alert_id, policy;
+  TimeUs fired_at = 0;
+  int64_t next_tier = 0;  // the tier to send next
+  int64_t repeat_n = 0;   // 0: its first send; n: its n-th repeat
+  TimeUs due_at = 0;
+  std::string state;      // active | stopped | done
+};
+
+// One delivery of the notifier's outbox.
+struct OutboxRow {
+  int64_t id = 0;  // chosen by the caller (> 0, unique)
+  std::string alert_id, receiver, policy;
+  int64_t tier = 0, n = 0;
+  std::string kind;  // firing | resolved
+  std::string idempotency_key, subject, body;
+  TimeUs created_at = 0;
+  int64_t attempts = 0;
+  TimeUs next_attempt = 0;
+  std::string status;  // pending | sent | failed | cancelled
+  std::string last_error;
+};
+
+struct SilenceRow {
+  std::string id;
+  std::string where_json;  // {"level": [...], "region": [...], ...}
+  TimeUs starts = 0, ends = 0;
+  std::string created_by, reason;
+  TimeUs created_at = 0;
 };
 
 struct Checkpoint {
@@ -143,6 +175,23 @@ class Database {
   // Checks the audit chain; the id of the first entry that does not match,
   // 0 when all do.
   Result<int64_t, Error> VerifyAudit();
+
+  // --- the notifier's tables
+  Status UpsertEscalation(const EscalationRow& row);
+  // Calls `row` for each escalation whose state is active.
+  Status ReadActiveEscalations(const std::function<void(const EscalationRow&)>& row);
+  Status InsertOutbox(const OutboxRow& row);
+  // Sets attempts, next_attempt, status and last_error of row `id`.
+  Status UpdateOutbox(const OutboxRow& row);
+  // Calls `row` for the outbox rows of `alert_id` (all of them when empty)
+  // whose status is `status` (any when empty), by id.
+  Status ReadOutbox(const std::string& alert_id, const std::string& status,
+                    const std::function<void(const OutboxRow&)>& row);
+  // The highest outbox id, 0 when empty.
+  Result<int64_t, Error> MaxOutboxId();
+  Status UpsertSilence(const SilenceRow& row);
+  // Calls `row` for each silence that ends after `now`.
+  Status ReadSilences(TimeUs now, const std::function<void(const SilenceRow&)>& row);
 
   // Stores a checkpoint (replacing one with the same seq) and keeps only the
   // 3 newest. written_at is the wall clock.

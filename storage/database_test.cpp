@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "storage/detail/schema.h"
 #include "storage/detail/test_util.h"
 
 namespace vigia::storage {
@@ -108,7 +109,7 @@ TEST_CASE("storage: a database with a newer schema version is refused naming bot
   REQUIRE_FALSE(db);
   CHECK(db.error().kind == ErrorKind::kOther);
   CHECK_THAT(db.error().message,
-             Catch::Contains("schema version 99") && Catch::Contains("version 1 this vigia supports"));
+             Catch::Contains("schema version 99") && Catch::Contains("version " + std::to_string(kSchemaVersion) + " this vigia supports"));
   RawDb raw(dir.db());
   CHECK(raw.Int("PRAGMA user_version") == 99);
   CHECK(raw.Int("SELECT count(*) FROM sqlite_master") == 0);
@@ -427,6 +428,83 @@ TEST_CASE("storage: a full disk fails as kFull, rolls back, and writes resume wh
   REQUIRE(db->Exec("PRAGMA max_page_count = 1073741823").ok());
   CHECK(db->AppendJournal(rows).ok());
   CHECK(*db->MaxSeq() == 200);
+}
+
+TEST_CASE("storage: a version 1 database keeps its data when migrated to version 2",
+          "[storage][schema]") {
+  TempDir dir;
+  {
+    RawDb raw(dir.db());
+    raw.Exec(detail::Migrations()[0].sql);
+    raw.Exec("PRAGMA user_version = 1");
+    raw.Exec("INSERT INTO alerts VALUES ('a-1', 'r', 'MX-CHH', 'journalist', 'critical', 'firing',"
+             " 1, 1, '{}')");
+  }
+  auto db = OpenOrFail(dir.db());
+  RawDb raw(dir.db());
+  CHECK(raw.Int("PRAGMA user_version") == 2);
+  CHECK(raw.Int("SELECT count(*) FROM alerts") == 1);
+  CHECK(raw.Int("SELECT count(*) FROM pragma_table_info('outbox') WHERE name = 'idempotency_key'") == 1);
+}
+
+TEST_CASE("storage: escalations, outbox rows and silences round-trip", "[storage][notifier]") {
+  TempDir dir;
+  auto db = OpenOrFail(dir.db());
+  EscalationRow e{"a-1", "chihuahua", 100, 1, 0, 500, "active"};
+  REQUIRE(db->UpsertEscalation(e).ok());
+  REQUIRE(db->UpsertEscalation({"a-2", "national", 100, 0, 0, 100, "stopped"}).ok());
+  e.next_tier = 2;
+  e.due_at = 900;
+  REQUIRE(db->UpsertEscalation(e).ok());  // replaces
+  std::vector<EscalationRow> active;
+  REQUIRE(db->ReadActiveEscalations([&](const EscalationRow& r) { active.push_back(r); }).ok());
+  REQUIRE(active.size() == 1);
+  CHECK(active[0].alert_id == "a-1");
+  CHECK(active[0].next_tier == 2);
+  CHECK(active[0].due_at == 900);
+
+  auto max0 = db->MaxOutboxId();
+  REQUIRE(max0);
+  CHECK(*max0 == 0);
+  OutboxRow o;
+  o.id = 7;
+  o.alert_id = "a-1";
+  o.receiver = "state";
+  o.policy = "chihuahua";
+  o.tier = 1;
+  o.kind = "firing";
+  o.idempotency_key = "a-1/chihuahua/1/0";
+  o.body = "{}";
+  o.created_at = 100;
+  o.next_attempt = 100;
+  o.status = "pending";
+  REQUIRE(db->InsertOutbox(o).ok());
+  OutboxRow other = o;
+  other.id = 8;
+  other.alert_id = "a-2";
+  REQUIRE(db->InsertOutbox(other).ok());
+  CHECK_FALSE(db->InsertOutbox(o).ok());  // the id is taken
+  o.attempts = 2;
+  o.status = "sent";
+  o.last_error = "HTTP 200";
+  REQUIRE(db->UpdateOutbox(o).ok());
+  std::vector<OutboxRow> rows;
+  REQUIRE(db->ReadOutbox("a-1", "", [&](const OutboxRow& r) { rows.push_back(r); }).ok());
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].status == "sent");
+  CHECK(rows[0].attempts == 2);
+  CHECK(rows[0].idempotency_key == "a-1/chihuahua/1/0");
+  rows.clear();
+  REQUIRE(db->ReadOutbox("", "pending", [&](const OutboxRow& r) { rows.push_back(r); }).ok());
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].id == 8);
+  CHECK(*db->MaxOutboxId() == 8);
+
+  REQUIRE(db->UpsertSilence({"s-1", R"({"region":["MX-CHH"]})", 10, 50, "ana", "drill", 5}).ok());
+  REQUIRE(db->UpsertSilence({"s-2", "{}", 10, 200, "ana", "", 5}).ok());
+  std::vector<std::string> ids;
+  REQUIRE(db->ReadSilences(100, [&](const SilenceRow& r) { ids.push_back(r.id); }).ok());
+  CHECK(ids == std::vector<std::string>{"s-2"});
 }
 
 }  // namespace

@@ -100,8 +100,63 @@ CREATE TABLE silences (
 );
 )sql";
 
+
+// v2: the notifier's tables as notifier/notifier.h uses them (v1 had
+// placeholders no release wrote to).
+constexpr const char* kV2 = R"sql(
+DROP TABLE outbox;
+DROP TABLE escalations;
+DROP TABLE silences;
+
+-- One row per (alert, policy): what to send next and when.
+CREATE TABLE escalations (
+  alert_id TEXT NOT NULL,
+  policy TEXT NOT NULL,
+  fired_at INTEGER NOT NULL,
+  next_tier INTEGER NOT NULL,
+  repeat_n INTEGER NOT NULL,
+  due_at INTEGER NOT NULL,
+  state TEXT NOT NULL,              -- active | stopped | done
+  PRIMARY KEY (alert_id, policy)
+);
+CREATE INDEX escalations_active ON escalations (state) WHERE state = 'active';
+
+-- One row per delivery: (alert, policy, tier, repeat, receiver), or a
+-- resolution notice. Sent at least once, with backoff.
+CREATE TABLE outbox (
+  id INTEGER PRIMARY KEY,
+  alert_id TEXT NOT NULL,
+  receiver TEXT NOT NULL,
+  policy TEXT NOT NULL,
+  tier INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  kind TEXT NOT NULL,               -- firing | resolved
+  idempotency_key TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  body TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt INTEGER NOT NULL,
+  status TEXT NOT NULL,             -- pending | sent | failed | cancelled
+  last_error TEXT NOT NULL
+);
+CREATE INDEX outbox_pending ON outbox (status) WHERE status = 'pending';
+CREATE INDEX outbox_by_alert ON outbox (alert_id);
+
+CREATE TABLE silences (
+  id TEXT PRIMARY KEY,
+  where_json TEXT NOT NULL,
+  starts INTEGER NOT NULL,
+  ends INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kV1},
+    {2, kV2},
 };
 
 }  // namespace
