@@ -23,7 +23,7 @@ LoadResult<Config> ParseConfig(std::string_view yaml, const std::filesystem::pat
   config.file = (ec ? file : absolute).lexically_normal();
   config.base_dir = config.file.parent_path();
   detail::Checker checker(source, diags);
-  detail::Reader(checker, config, yaml).Read(source.root);
+  detail::Reader(checker, config).Read(source.root);
   // Checks across keys come last; the reader's order is not the file's.
   std::stable_sort(diags.begin(), diags.end(), [](const Diagnostic& a, const Diagnostic& b) {
     return std::tie(a.pos.line, a.pos.column) < std::tie(b.pos.line, b.pos.column);

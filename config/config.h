@@ -16,6 +16,14 @@
 //   C107  an endpoint, port or tailed file used twice
 //   C108  a required key is missing, or nothing to receive events on
 //   C109  a key given twice in one mapping (YAML would keep only one)
+//   C110  notifier: a policy tier or the watchdog notifies a receiver that is not declared
+//   C111  notifier: a route names a policy that is not declared
+//   C112  notifier: a receiver or policy name declared twice
+//   C113  notifier: a ${VAR} that is not set in the environment, or a malformed ${...}
+//   C114  notifier: a bad URL (webhook, alertmanager) or SMTP server (email)
+//   C115  notifier: a policy with no tiers, or tiers whose 'after' decreases
+//   C201  warning: a notifier receiver that no policy and no watchdog notifies
+//   C202  warning: email 'starttls' given for an smtps:// server, where it has no effect
 //
 // Thread-safety: the functions are reentrant. A Config is a value: the daemon
 // holds it as `const Config` and replaces it whole, never edits it.
@@ -28,6 +36,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/notifier_config.h"
 #include "core/diagnostic.h"
 #include "core/time.h"
 
@@ -106,15 +115,6 @@ struct HttpConfig {
   SourcePos pos;
 };
 
-// The `notifier` mapping, parsed by notifier/ (notifier.md). Checked here to be
-// a mapping only.
-struct NotifierSection {
-  std::string yaml;      // the subtree re-emitted as YAML (no comments, no positions)
-  SourcePos pos;         // of the mapping in the config file
-  std::string document;  // the whole config text: parse it and take ["notifier"] to
-                         // report the notifier's own errors at their real positions
-};
-
 struct LogConfig {
   LogLevel level = LogLevel::kInfo;
   LogFormat format = LogFormat::kText;
@@ -129,9 +129,9 @@ struct Config {
   StorageConfig storage;
   EngineConfig engine;
   IngestConfig ingest;
-  std::optional<AlertsConfig> alerts;       // absent: no alert stream
-  std::optional<HttpConfig> http;           // absent: no HTTP API
-  std::optional<NotifierSection> notifier;  // absent: alerts are not sent anywhere
+  std::optional<AlertsConfig> alerts;      // absent: no alert stream
+  std::optional<HttpConfig> http;          // absent: no HTTP API
+  std::optional<NotifierConfig> notifier;  // absent: alerts are not sent anywhere
   LogConfig log;
 };
 

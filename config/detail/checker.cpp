@@ -130,7 +130,19 @@ Source ParseSource(std::string name, std::string_view text, std::vector<Diagnost
 
 void Checker::Error(std::string_view code, const YAML::Node& at, std::string message,
                     std::string hint) {
+  Report(Severity::kError, code, at, std::move(message), std::move(hint));
+  ++errors_;
+}
+
+void Checker::Warning(std::string_view code, const YAML::Node& at, std::string message,
+                      std::string hint) {
+  Report(Severity::kWarning, code, at, std::move(message), std::move(hint));
+}
+
+void Checker::Report(Severity severity, std::string_view code, const YAML::Node& at,
+                     std::string message, std::string hint) {
   Diagnostic d;
+  d.severity = severity;
   d.code = std::string(code);
   d.message = std::move(message);
   d.hint = std::move(hint);
@@ -141,7 +153,6 @@ void Checker::Error(std::string_view code, const YAML::Node& at, std::string mes
     d.span = SpanAt(d.source_line, d.pos.column - 1, at);
   }
   out_.push_back(std::move(d));
-  ++errors_;
 }
 
 std::string Checker::KeyName(std::string_view key) const {

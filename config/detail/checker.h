@@ -52,6 +52,9 @@ class Checker {
   // Records an error at `at` (a position in the file; a null mark gives 1:1).
   void Error(std::string_view code, const YAML::Node& at, std::string message,
              std::string hint = {});
+  // The same as a warning: reported, but the config still loads.
+  void Warning(std::string_view code, const YAML::Node& at, std::string message,
+               std::string hint = {});
 
   // Pushes a context path element ("ingest", "zmq[0]") for its lifetime.
   class Scope {
@@ -98,6 +101,8 @@ class Checker {
   static YAML::Node Anchor(const Entry& e);
 
  private:
+  void Report(Severity severity, std::string_view code, const YAML::Node& at, std::string message,
+              std::string hint);
   // "the config" at the top, else "'ingest.zmq[0]'": where an unknown key was found.
   std::string WhereName() const;
 

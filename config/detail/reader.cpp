@@ -275,13 +275,6 @@ void Reader::ReadHttp(const Entry& e) {
   if (ok) config_.http = std::move(http);
 }
 
-void Reader::ReadNotifier(const Entry& e) {
-  if (!c_.ExpectMap(e)) return;
-  YAML::Emitter out;
-  out << e.value;
-  config_.notifier = NotifierSection{out.c_str(), c_.PosOf(e.value), std::string(text_)};
-}
-
 void Reader::ReadLog(const Entry& e) {
   if (!c_.ExpectMap(e)) return;
   Checker::Scope scope(c_, e.name);

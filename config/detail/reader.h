@@ -2,6 +2,8 @@
 // Reads a parsed config document into a Config, one method per top-level key,
 // then checks what spans keys: endpoints and ports used twice (C107), nothing to
 // receive events on (C108). Every problem goes to the Checker; reading goes on.
+// The `notifier` section (notifier_*reader.cpp) checks its own cross references:
+// receivers (C110), policies (C111), names (C112).
 // Internal to config/; single-threaded; one Reader per document.
 #pragma once
 
@@ -9,6 +11,7 @@
 
 #include <filesystem>
 #include <initializer_list>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -24,9 +27,7 @@ namespace vigia::config::detail {
 class Reader {
  public:
   // `checker` and `config` must outlive the reader; config.base_dir must be set.
-  // `text` is the whole document (kept for the notifier section).
-  Reader(Checker& checker, Config& config, std::string_view text)
-      : c_(checker), config_(config), text_(text) {}
+  Reader(Checker& checker, Config& config) : c_(checker), config_(config) {}
   Reader(const Reader&) = delete;
   Reader& operator=(const Reader&) = delete;
 
@@ -34,6 +35,21 @@ class Reader {
   void Read(const YAML::Node& root);
 
  private:
+  // Names declared in the `notifier` section, valid or not (so that one mistake
+  // is not reported again wherever the name is used), and which receivers are
+  // notified by a policy or the watchdog.
+  struct NotifierNames {
+    struct Declared {
+      YAML::Node at;      // the name's value
+      std::string scope;  // "receivers[2]", for the unused-receiver warning
+      bool notified = false;
+    };
+    std::map<std::string, Declared> receivers;
+    std::vector<std::string> receiver_order;  // as declared, for did-you-mean hints
+    std::map<std::string, YAML::Node> policies;
+    std::vector<std::string> policy_order;
+  };
+
   // Something bound or tailed, for the checks across sections.
   struct Claimed {
     std::string id;               // endpoint text or absolute file path
@@ -53,8 +69,42 @@ class Reader {
   void ReadFiles(const Entry& e);   // ingest_reader.cpp
   void ReadAlerts(const Entry& e);
   void ReadHttp(const Entry& e);
-  void ReadNotifier(const Entry& e);
   void ReadLog(const Entry& e);
+
+  // The `notifier` section: receivers in notifier_reader.cpp, the rest in
+  // notifier_policy_reader.cpp. Receivers are read first, then policies, routes
+  // and the watchdog, so that each name refers to a known one.
+  void ReadNotifier(const Entry& e);
+  void ReadReceivers(const Entry& e, NotifierConfig& n, NotifierNames& names);
+  std::optional<Receiver> ReadReceiver(const Entry& item, NotifierNames& names);
+  std::optional<WebhookReceiver> ReadWebhook(const Entry& e);
+  std::optional<AlertmanagerReceiver> ReadAlertmanager(const Entry& e);
+  std::optional<EmailReceiver> ReadEmail(const Entry& e);
+  std::optional<FileReceiver> ReadFileReceiver(const Entry& e);
+  void ReadPolicies(const Entry& e, NotifierConfig& n, NotifierNames& names);
+  // True if the whole tier is valid. Sets `after` (and tier.after) when its
+  // `after` is, even if the rest is not.
+  bool ReadTier(const Entry& item, NotifierNames& names, Tier& tier, std::optional<Entry>& after);
+  void ReadRoutes(const Entry& e, NotifierConfig& n, NotifierNames& names);
+  std::optional<Where> ReadWhere(const Entry& e);
+  void ReadRetry(const Entry& e, RetryConfig& retry);
+  void ReadWatchdog(const Entry& e, NotifierConfig& n, NotifierNames& names);
+  void ReadTimezone(const Entry& e, NotifierConfig& n);
+  // A list of receiver names (C103 when empty or repeated), each one declared
+  // (C110); every name is marked as notified.
+  std::optional<std::vector<std::string>> ReceiverNames(const Entry& e, NotifierNames& names);
+  // A string with ${VAR} replaced from the environment (C113 naming the variable,
+  // never a value); `$${` is a literal `${`. `secret`, if given, is set when a
+  // variable was expanded.
+  std::optional<std::string> Expanded(const Entry& e, bool* secret = nullptr);
+  // Expanded(), not empty (C103), resolved against the config's folder.
+  std::optional<std::filesystem::path> ExpandedPath(const Entry& e);
+  // Expanded(), an http:// or https:// URL (C114); `base` also refuses a query
+  // or a fragment.
+  std::optional<std::string> Url(const Entry& e, bool base);
+  // Expanded(), an email address (C103).
+  std::optional<std::string> Address(const Entry& e);
+  void WarnUnusedReceivers(const NotifierNames& names);
 
   // C108 for each of `required` that is not in `entries`; false if any is missing.
   bool Require(const YAML::Node& map, const std::vector<Entry>& entries,
@@ -69,7 +119,6 @@ class Reader {
 
   Checker& c_;
   Config& config_;
-  std::string_view text_;
   std::vector<Claimed> claims_;
   size_t ways_in_ = 0;  // zmq binds, tailed files and an HTTP API with tokens, valid or not
 };
