@@ -80,6 +80,11 @@ const StoredAlert* AlertStore::Find(const std::string& id) const {
   return it == by_id_.end() ? nullptr : &it->second;
 }
 
+StoredAlert* AlertStore::FindMutable(const std::string& id) {
+  auto it = by_id_.find(id);
+  return it == by_id_.end() ? nullptr : &it->second;
+}
+
 std::vector<const StoredAlert*> AlertStore::List(const AlertFilter& f) const {
   std::vector<const StoredAlert*> out;
   for (auto it = order_.rbegin(); it != order_.rend() && out.size() < f.limit; ++it) {
@@ -104,6 +109,22 @@ size_t AlertStore::CountByStatus(const std::string& status) const {
 std::string StoredAlertJson(const StoredAlert& s, bool with_history) {
   std::string json = s.resolution ? engine::ResolvedAlertJson(s.alert, *s.resolution)
                                   : engine::AlertJson(s.alert);
+  if (s.silenced || !s.escalations.empty()) {
+    json.pop_back();
+    if (!s.escalations.empty()) {
+      boost::json::array escalations;
+      for (const auto& e : s.escalations) {
+        boost::json::object o;
+        o["policy"] = e.policy;
+        o["tier"] = e.tier;
+        if (e.next_at) o["next_at"] = FormatRfc3339(*e.next_at);
+        escalations.push_back(std::move(o));
+      }
+      json += ",\"escalations\":" + boost::json::serialize(escalations);
+    }
+    if (s.silenced) json += ",\"silenced\":true";
+    json += "}";
+  }
   if (!with_history) return json;
   boost::json::array history;
   for (const auto& h : s.history) {
@@ -112,6 +133,9 @@ std::string StoredAlertJson(const StoredAlert& s, bool with_history) {
     e["change"] = h.change;
     e["by"] = h.by;
     if (!h.note.empty()) e["note"] = h.note;
+    if (!h.receiver.empty()) e["receiver"] = h.receiver;
+    if (!h.policy.empty()) e["policy"] = h.policy;
+    if (h.tier >= 0) e["tier"] = h.tier;
     history.push_back(std::move(e));
   }
   json.pop_back();
@@ -209,6 +233,21 @@ std::optional<StoredAlert> StoredAlertFromJson(std::string_view json) {
     x.late_by = *late;
     s.resolution = std::move(x);
   }
+  if (const auto* v = o.if_contains("silenced"); v && v->is_bool()) s.silenced = v->as_bool();
+  if (const auto* es = o.if_contains("escalations"); es && es->is_array()) {
+    for (const auto& e : es->as_array()) {
+      if (!e.is_object()) return std::nullopt;
+      EscalationState st;
+      st.policy = StringAt(e.as_object(), "policy");
+      if (const auto* t = e.as_object().if_contains("tier"); t && t->is_int64()) st.tier = t->as_int64();
+      TimeUs next = 0;
+      if (e.as_object().contains("next_at")) {
+        if (!TimeAt(e.as_object(), "next_at", &next)) return std::nullopt;
+        st.next_at = next;
+      }
+      s.escalations.push_back(std::move(st));
+    }
+  }
   if (const auto* h = o.if_contains("history"); h && h->is_array()) {
     for (const auto& e : h->as_array()) {
       if (!e.is_object()) return std::nullopt;
@@ -217,6 +256,9 @@ std::optional<StoredAlert> StoredAlertFromJson(std::string_view json) {
       entry.change = StringAt(e.as_object(), "change");
       entry.by = StringAt(e.as_object(), "by");
       entry.note = StringAt(e.as_object(), "note");
+      entry.receiver = StringAt(e.as_object(), "receiver");
+      entry.policy = StringAt(e.as_object(), "policy");
+      if (const auto* t = e.as_object().if_contains("tier"); t && t->is_int64()) entry.tier = t->as_int64();
       s.history.push_back(std::move(entry));
     }
   }

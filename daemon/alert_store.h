@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "engine/alert.h"
@@ -20,16 +21,34 @@
 namespace vigia::daemon {
 
 struct HistoryEntry {
+  HistoryEntry() = default;
+  HistoryEntry(TimeUs at_, std::string change_, std::string by_, std::string note_,
+               std::string receiver_ = {}, std::string policy_ = {}, int64_t tier_ = -1)
+      : at(at_), change(std::move(change_)), by(std::move(by_)), note(std::move(note_)),
+        receiver(std::move(receiver_)), policy(std::move(policy_)), tier(tier_) {}
+
   TimeUs at = 0;
-  std::string change;  // fired, acknowledged, resolved
-  std::string by;      // operator, or "vigia" for retractions
+  std::string change;  // fired, acknowledged, resolved; the notifier's: notified,
+                       // retrying, gave_up, escalated, silenced
+  std::string by;      // operator, or "vigia" for retractions and the notifier
   std::string note;
+  std::string receiver, policy;  // the notifier's entries
+  int64_t tier = -1;             // -1: none
+};
+
+// One of the alert's escalations (notifier.md, "escalations").
+struct EscalationState {
+  std::string policy;
+  int64_t tier = -1;              // the last tier sent; -1 before tier 0
+  std::optional<TimeUs> next_at;  // when the next one is due; none when no more
 };
 
 struct StoredAlert {
   engine::Alert alert;  // alert.status is the current status
   std::vector<HistoryEntry> history;
   std::optional<engine::Retraction> resolution;
+  bool silenced = false;  // a silence matched: stored and published, not notified
+  std::vector<EscalationState> escalations;
 };
 
 struct AlertFilter {
@@ -56,6 +75,8 @@ class AlertStore {
   const StoredAlert* Retract(const engine::Retraction& x);
 
   const StoredAlert* Find(const std::string& id) const;
+  // For the notifier's history entries, silences and escalations.
+  StoredAlert* FindMutable(const std::string& id);
   // Newest first.
   std::vector<const StoredAlert*> List(const AlertFilter& filter) const;
   size_t CountByStatus(const std::string& status) const;

@@ -124,6 +124,8 @@ int Controller::Impl::Start() {
       config.storage.retention};
   core_options.startup_grace = config.engine.startup_grace;
   core_options.catalogs = &catalogs;
+  core_options.notifier = config.notifier;
+  core_options.node = config.node;
   core = std::make_unique<Core>(context, core_options, rules.rules);
   if (std::string err = core->Open(); !err.empty()) {
     spdlog::error("{} reason=\"{}\"", log::kStartFailed, err);
@@ -247,7 +249,8 @@ Controller::Impl::ReloadOutcome Controller::Impl::Reload(const char* via) {
   s.set(zmq::sockopt::rcvtimeo, 10000);
   s.connect(kQueryEndpoint);
   s.send(zmq::buffer("swap", 4), zmq::send_flags::sndmore);
-  s.send(zmq::buffer(&holder, sizeof holder), zmq::send_flags::none);
+  s.send(zmq::buffer(&holder, sizeof holder), zmq::send_flags::sndmore);
+  s.send(zmq::buffer(std::string_view(via)), zmq::send_flags::none);  // for the audit log
   zmq::message_t reply;
   if (!s.recv(reply)) {
     // The core did not answer in 10 s; it may still take the rules later.

@@ -15,6 +15,8 @@
 
 #include "connectors/bus.h"
 #include "daemon/log_events.h"
+#include "notifier/dispatcher.h"
+#include "notifier/notifier.h"
 
 namespace vigia::daemon {
 namespace {
@@ -106,8 +108,11 @@ Core::~Core() {
 }
 
 std::string Core::Open() {
-  if (options_.storage)
+  if (options_.storage) {
     if (std::string err = OpenStorage(); !err.empty()) return err;
+  } else if (std::string err = StartNotifier(); !err.empty()) {
+    return err;
+  }
   try {
     ingest_.set(zmq::sockopt::sndhwm, 0);  // replies: bounded by the connectors' in-flight
     ingest_.set(zmq::sockopt::rcvhwm, connectors::kIngestHighWaterMark);
@@ -132,20 +137,24 @@ std::string Core::Open() {
 }
 
 void Core::Run(const std::atomic<bool>& stop) {
-  zmq::pollitem_t items[] = {{ingest_.handle(), 0, ZMQ_POLLIN, 0},
-                             {query_.handle(), 0, ZMQ_POLLIN, 0},
-                             {nullptr, wake_fd_, ZMQ_POLLIN, 0}};
-  const int n_items = wake_fd_ >= 0 ? 3 : 2;
+  std::vector<zmq::pollitem_t> items = {{ingest_.handle(), 0, ZMQ_POLLIN, 0},
+                                        {query_.handle(), 0, ZMQ_POLLIN, 0}};
+  const size_t durable_item = wake_fd_ >= 0 ? items.size() : SIZE_MAX;
+  if (wake_fd_ >= 0) items.push_back({nullptr, wake_fd_, ZMQ_POLLIN, 0});
+  const size_t outcome_item = dispatcher_ ? items.size() : SIZE_MAX;
+  if (dispatcher_) items.push_back({nullptr, dispatcher_->wake_fd(), ZMQ_POLLIN, 0});
   while (!stop.load(std::memory_order_relaxed)) {
-    zmq::poll(items, n_items, std::chrono::milliseconds(kTickMs));
+    zmq::poll(items.data(), items.size(), std::chrono::milliseconds(kTickMs));
     if (items[0].revents & ZMQ_POLLIN)
       for (int i = 0; i < 1024 && (ingest_.get(zmq::sockopt::events) & ZMQ_POLLIN); ++i) OnIngest();
-    if (n_items == 3 && (items[2].revents & ZMQ_POLLIN)) OnDurable();
+    if (durable_item != SIZE_MAX && (items[durable_item].revents & ZMQ_POLLIN)) OnDurable();
+    if (outcome_item != SIZE_MAX && (items[outcome_item].revents & ZMQ_POLLIN)) OnNotifierOutcomes();
     if (items[1].revents & ZMQ_POLLIN) OnQuery();
     Tick();
   }
   // Drain: every event already handed over is journaled, evaluated and answered.
   while (ingest_.get(zmq::sockopt::events) & ZMQ_POLLIN) OnIngest();
+  StopNotifier();
   CloseStorage();
 }
 
@@ -161,7 +170,11 @@ void Core::Tick() {
       break;
     }
   if (target != INT64_MIN) engine_->AdvanceTo(target);
-  if (!db_) return;
+  if (notifier_) notifier_->Poll(now, Healthy());
+  if (!db_) {
+    if (notifier_) notifier_->AfterCommit();
+    return;
+  }
   FlushWrites();
   if (now >= next_checkpoint_) {
     WriteCheckpoint();
@@ -318,13 +331,22 @@ void Core::OnAlert(const engine::Alert& alert) {
     return;  // an alert id is raised once, across restarts too
   }
   ++alerts_raised_;
-  PersistAlert(*store_.Find(alert.id), "fired", "vigia", "");
-  Publish(Topic("alert", rules::ToString(alert.level), alert), engine::AlertJson(alert));
+  StoredAlert& a = *store_.FindMutable(alert.id);
+  PersistAlert(a, "fired", "vigia", "");
+  NotifyFired(a);
+  Publish(Topic("alert", rules::ToString(alert.level), alert), StoredAlertJson(a, false));
 }
 
 void Core::OnRetraction(const engine::Retraction& x) {
   if (const StoredAlert* a = store_.Retract(x)) {
     PersistAlert(*a, "resolved", "vigia", x.reason);
+    if (notifier_) {
+      notifier::Notice notice;
+      notice.kind = notifier::Notice::Kind::kResolved;
+      notice.reason = x.reason;
+      notice.by = "vigia";
+      notifier_->OnResolved(a->alert.id, notice, now_());
+    }
     Publish(Topic("update", "resolved", a->alert), StoredAlertJson(*a, false));
   }
 }
@@ -362,8 +384,8 @@ void Core::OnQuery() {
   if (frames.size() > body && frames[body].size() == 0) ++body;
   if (frames.size() <= body) return;
   std::string reply;
-  if (frames.size() == body + 2 && frames[body].to_string() == "swap") {
-    reply = Swap(frames[body + 1]);
+  if (frames.size() >= body + 2 && frames[body].to_string() == "swap") {
+    reply = Swap(frames[body + 1], frames.size() > body + 2 ? frames[body + 2].to_string() : "vigiad");
   } else {
     reply = HandleQuery(frames[body].to_string());
   }
@@ -372,7 +394,7 @@ void Core::OnQuery() {
   zmq::send_multipart(query_, frames, zmq::send_flags::dontwait);
 }
 
-std::string Core::Swap(const zmq::message_t& frame) {
+std::string Core::Swap(const zmq::message_t& frame, const std::string& via) {
   // The rules were loaded and compiled off this thread; swap between two events.
   std::shared_ptr<const engine::CompiledRules>* holder = nullptr;
   if (frame.size() != sizeof holder) return ErrorJson(400, "swap: no rules");
@@ -380,6 +402,11 @@ std::string Core::Swap(const zmq::message_t& frame) {
   std::unique_ptr<std::shared_ptr<const engine::CompiledRules>> owned(holder);
   rules_ = *owned;
   engine_->SwapRules(rules_);
+  if (db_) {  // reloads are audited (notifier.md)
+    alert_writes_.push_back({{}, {}, storage::AuditRow{now_(), via, "reload", "rules",
+                                                       "rules=" + std::to_string(rules_->rules().size())}});
+    FlushWrites();
+  }
   return Ok("{\"rules\":" + std::to_string(rules_->rules().size()) + "}");
 }
 
@@ -412,10 +439,22 @@ std::string Core::HandleQuery(const std::string& request) {
     const std::string id = Str(q, "id").value_or(""), by = Str(q, "by").value_or("");
     const std::string note = Str(q, "note").value_or("");
     if (by.empty()) return ErrorJson(400, "by: who acknowledges or resolves is required");
+    if (const StoredAlert* before = store_.Find(id)) {
+      if (before->alert.status == "firing") ObserveTimeToAck(*before, now_());
+    }
     const StoredAlert* a = op == "ack" ? store_.Acknowledge(id, now_(), by, note, &error)
                                        : store_.Resolve(id, now_(), by, note, &error);
     if (!a) return ErrorJson(store_.Find(id) ? 409 : 404, error);
     PersistAlert(*a, op == "ack" ? "acknowledged" : "resolved", by, note);
+    if (notifier_ && op == "ack") notifier_->OnAcknowledged(id, now_());
+    if (notifier_ && op == "resolve") {
+      notifier::Notice notice;
+      notice.kind = notifier::Notice::Kind::kResolved;
+      notice.reason = "operator";
+      notice.by = by;
+      notice.note = note;
+      notifier_->OnResolved(id, notice, now_());
+    }
     if (db_) FlushWrites();  // an operator's change is on disk before it is confirmed
     Publish(Topic("update", op == "ack" ? "acknowledged" : "resolved", a->alert),
             StoredAlertJson(*a, false));
@@ -455,6 +494,7 @@ std::string Core::HandleQuery(const std::string& request) {
     }
     return Ok(boost::json::serialize(out));
   }
+  if (op == "silences" || op == "silence_add" || op == "silence_end") return SilenceQuery(op, q);
   if (op == "metrics") {
     boost::json::object o;
     o["text"] = MetricsText();
@@ -513,6 +553,7 @@ std::string Core::MetricsText() const {
       << "# TYPE vigia_recovered_events_total counter\n"
       << "vigia_recovered_events_total " << recovered_events_ << "\n";
   }
+  m << NotifierMetricsText();
   return m.str();
 }
 
@@ -525,6 +566,8 @@ std::string Core::OpenStorage() {
   auto db = storage::Database::Open(so.path, so.sync);
   if (!db.has_value()) return "cannot open the database " + so.path.string() + ": " + ToString(db.error());
   db_ = std::move(db).value();
+  // Before recovery: alerts raised by the replay are routed like live ones.
+  if (std::string err = StartNotifier(); !err.empty()) return err;
   if (std::string err = Recover(); !err.empty()) return err;
 
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -654,17 +697,25 @@ void Core::WriteCheckpoint() {
 
 void Core::FlushWrites() {
   // One transaction (one fsync) for everything the last loop produced.
-  if (dead_letter_rows_.empty() && alert_writes_.empty()) return;
+  const bool notifier_dirty = notifier_ && notifier_->dirty();
+  if (dead_letter_rows_.empty() && alert_writes_.empty() && !notifier_dirty) return;
   storage::Status st = db_->Transaction([&]() -> storage::Status {
     for (const AlertWrite& w : alert_writes_) {
-      if (auto s = db_->UpsertAlert(w.row); !s.ok()) return s;
-      if (auto s = db_->AppendAlertHistory(w.history); !s.ok()) return s;
+      if (!w.row.id.empty()) {  // else an audit record only (silences)
+        if (auto s = db_->UpsertAlert(w.row); !s.ok()) return s;
+        if (auto s = db_->AppendAlertHistory(w.history); !s.ok()) return s;
+      }
       if (w.audit)
         if (auto s = db_->AppendAudit(*w.audit); !s.ok()) return s;
     }
+    // The notifier's schedule and outbox, with the alerts that caused them.
+    if (notifier_)
+      if (auto s = notifier_->WritePending(*db_); !s.ok()) return s;
     if (!dead_letter_rows_.empty()) return db_->AppendDeadLetters(dead_letter_rows_);
     return {};
   });
+  // Deliveries go out once their rows are on disk.
+  if (st.ok() && notifier_) notifier_->AfterCommit();
   if (!st.ok()) {
     ++storage_errors_;
     if (storage_errors_ % 100 == 1)

@@ -11,14 +11,17 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include <boost/json/object.hpp>
 #include <zmq.hpp>
 
+#include "config/notifier_config.h"
 #include "connectors/ingest_channel.h"
 #include "core/event_decoder.h"
 #include "daemon/alert_store.h"
@@ -27,6 +30,13 @@
 #include "storage/checkpointer.h"
 #include "storage/database.h"
 #include "storage/journal_writer.h"
+
+namespace vigia::notifier {
+class Dispatcher;
+class Notifier;
+struct HistoryNote;
+struct EscalationView;
+}  // namespace vigia::notifier
 
 namespace vigia::daemon {
 
@@ -51,6 +61,9 @@ struct CoreOptions {
   DurationUs checkpoint_every = kMinute;
   // Decodes the journal at recovery. Must outlive the core when storage is set.
   const connectors::CatalogHandle* catalogs = nullptr;
+  // Absent: alerts are stored and published, not sent anywhere.
+  std::optional<config::NotifierConfig> notifier;
+  std::string node = "vigia";  // names this daemon in the watchdog's heartbeat
 };
 
 // A wall clock that tests can replace.
@@ -98,9 +111,22 @@ class Core : public engine::AlertSink {
                     const std::string& note);
   void AddDeadLetter(TimeUs arrival, std::string raw, std::string reply);
   void CloseStorage();
+  // The notifier (core_notify.cpp).
+  std::string StartNotifier();
+  void StopNotifier();
+  void OnNotifierOutcomes();
+  void OnNotifierHistory(const std::string& alert_id, const notifier::HistoryNote& note);
+  void OnNotifierSchedule(const std::string& alert_id, const std::vector<notifier::EscalationView>& views,
+                          bool escalated);
+  // Routes a new alert (or marks it silenced); before it is persisted and published.
+  void NotifyFired(StoredAlert& a);
+  std::string SilenceQuery(const std::string& op, const boost::json::object& q);
+  void ObserveTimeToAck(const StoredAlert& a, TimeUs at);
+  std::string NotifierMetricsText() const;
+  bool Healthy() const;
   void OnQuery();
   std::string HandleQuery(const std::string& request);
-  std::string Swap(const zmq::message_t& frame);
+  std::string Swap(const zmq::message_t& frame, const std::string& via);
   void Publish(const std::string& topic, const std::string& json);
   void Reply(std::string_view connector, uint64_t token, const std::string& json);
   std::string MetricsText() const;
@@ -151,6 +177,17 @@ class Core : public engine::AlertSink {
   uint64_t rejected_[kErrorCodeCount] = {};
   uint64_t alerts_raised_ = 0, alerts_repeated_ = 0;
   uint64_t overloaded_logged_ = 0;
+
+  // The notifier (null without a `notifier` section).
+  std::unique_ptr<notifier::Dispatcher> dispatcher_;
+  std::unique_ptr<notifier::Notifier> notifier_;
+  // Time to acknowledge by (region, level): Prometheus histogram buckets.
+  struct AckHistogram {
+    std::vector<uint64_t> buckets;  // cumulative counts are computed when exported
+    double sum = 0;
+    uint64_t count = 0;
+  };
+  std::map<std::pair<std::string, std::string>, AckHistogram> time_to_ack_;
 };
 
 }  // namespace vigia::daemon

@@ -76,8 +76,13 @@ std::optional<RouteMatch> MatchRoute(std::string_view path) {
   if (n == 3 && name == "deadletters")
     return RouteMatch{Op::kDeadLetters, Role::kOperator, {V::get}, ""};
   if (n == 3 && name == "stream") return RouteMatch{Op::kStream, Role::kViewer, {V::get}, ""};
-  if ((n == 3 || (n == 4 && !seg[3].empty())) && name == "silences")
-    return RouteMatch{Op::kSilences, Role::kOperator, {V::get, V::post, V::delete_}, ""};
+  if (n == 3 && name == "silences")
+    return RouteMatch{Op::kSilences, Role::kOperator, {V::get, V::post}, ""};
+  if (n == 4 && !seg[3].empty() && name == "silences") {
+    auto id = PercentDecode(seg[3], false);
+    if (!id) return std::nullopt;
+    return RouteMatch{Op::kSilences, Role::kOperator, {V::delete_}, std::move(*id)};
+  }
   if (name != "alerts" || n < 4 || n > 5 || seg[3].empty()) return std::nullopt;
   auto id = PercentDecode(seg[3], false);
   if (!id) return std::nullopt;
@@ -196,7 +201,7 @@ ApiResponse Api::Route(const Request& request) {
       r.stream_token = token->sha256;
       return r;
     }
-    case Op::kSilences: return ErrorResponse(501, "silences are not available yet");
+    case Op::kSilences: return Silences(request, route->id, *token);
   }
   return ErrorResponse(404, "no such route");
 }
@@ -278,6 +283,29 @@ ApiResponse Api::ChangeAlert(const std::string& op, const std::string& id, const
     q[key] = value;
   }
   return FromCore(q);
+}
+
+ApiResponse Api::Silences(const Request& request, const std::string& id, const TokenEntry& token) {
+  if (request.method() == bhttp::verb::get) return FromCore({{"op", "silences"}});
+  if (request.method() == bhttp::verb::post) {
+    QueryResult result = core_.Query({{"op", "silence_add"}, {"body", request.body()}});
+    if (result.status != 200) return ErrorResponse(static_cast<unsigned>(result.status), result.error);
+    return Json(201, boost::json::serialize(result.body));
+  }
+  // DELETE /api/v1/silences/{id}: optional body {"by": "..."}; else the token's name.
+  std::string by = token.name;
+  if (!request.body().empty()) {
+    boost::system::error_code ec;
+    const boost::json::value body = boost::json::parse(request.body(), ec);
+    const boost::json::object* o = ec ? nullptr : body.if_object();
+    if (!o) return ErrorResponse(400, R"(expected a JSON object {"by": "..."} or no body)");
+    for (const auto& [key, value] : *o) {
+      if (key != "by") return ErrorResponse(400, "unknown key '" + std::string(key) + "'; the body has by");
+      if (!value.is_string() || value.as_string().empty()) return ErrorResponse(400, "by: expected a non-empty string");
+      by = std::string(value.as_string());
+    }
+  }
+  return FromCore({{"op", "silence_end"}, {"id", id}, {"by", by}});
 }
 
 ApiResponse Api::Reload() {

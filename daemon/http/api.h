@@ -11,8 +11,9 @@
 // core errors keep the core's status (404 unknown alert, 409 a change the
 // alert's status does not allow); the core not answering 503. Reload: 200 when
 // the new rules are in, 422 when they were refused (the old rules stay), 503
-// without a reload callback. /api/v1/silences (notifier.md) answers 501 after
-// authentication until the notifier provides it. A single posted event: see
+// without a reload callback. /api/v1/silences (notifier.md): GET lists, POST adds
+// (201), DELETE /api/v1/silences/{id} ends one; the core answers 409 without a
+// notifier. A single posted event: see
 // EventStatus.
 #pragma once
 
@@ -96,6 +97,7 @@ class Api {
   ApiResponse PostEvents(const Request& request, const TokenEntry& token);
   ApiResponse ListAlerts(std::string_view query);
   ApiResponse ChangeAlert(const std::string& op, const std::string& id, const Request& request);
+  ApiResponse Silences(const Request& request, const std::string& id, const TokenEntry& token);
   ApiResponse Reload();
   ApiResponse Metrics();
   ApiResponse FromCore(const boost::json::object& query);

@@ -78,9 +78,11 @@ inline std::string Report(const std::string& id, const std::string& region = "MX
 
 class TestDaemon {
  public:
-  explicit TestDaemon(TokenTable tokens = TestTokens(),
-                      HttpServer::ReloadFn reload = [] { return std::string(R"({"ok":true,"rules":1})"); })
-      : core_(context_, CoreOptions{}, CompileTestRules()),
+  explicit TestDaemon(
+      TokenTable tokens = TestTokens(),
+      HttpServer::ReloadFn reload = [] { return std::string(R"({"ok":true,"rules":1})"); },
+      CoreOptions core_options = {})
+      : core_(context_, std::move(core_options), CompileTestRules()),
         server_(context_, catalogs_, DecodeLimits{}, std::move(tokens), std::move(reload),
                 "127.0.0.1:0") {
     REQUIRE(core_.Open().empty());
