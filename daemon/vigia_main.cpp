@@ -3,7 +3,9 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <string_view>
+#include <tuple>
 
+#include "daemon/cli/audit_command.h"
 #include "daemon/cli/commands.h"
 #include "daemon/cli/common.h"
 #include "daemon/cli/http_commands.h"
@@ -163,6 +165,62 @@ int main(int argc, char** argv) {
       app.add_subcommand("reload", "reload vigiad's rules; print problems if refused");
   AddApiOptions(reload_cmd, reload);
 
+  auto* silence_cmd = app.add_subcommand(
+      "silence", "silences: matching alerts are stored and shown, but send no notifications");
+  silence_cmd->require_subcommand(1);
+  SilenceAddOptions silence_add;
+  auto* silence_add_cmd = silence_cmd->add_subcommand(
+      "add", "silence the alerts that match every matcher given; prints the new silence's id");
+  silence_add_cmd->footer(
+      "Each matcher may be repeated (any of its values matches); different matchers must all\n"
+      "match. Example: vigia silence add --region MX-CHH --level watch --for 2h --reason drill");
+  AddApiOptions(silence_add_cmd, silence_add.api);
+  for (auto [name, values, what] :
+       {std::tuple{"--level", &silence_add.level, "info, watch, warning or critical"},
+        {"--region", &silence_add.region, "a region, e.g. MX-CHH"},
+        {"--group", &silence_add.group, "a group at risk"},
+        {"--rule", &silence_add.rule, "a rule id"},
+        {"--subject", &silence_add.subject, "a subject"}})
+    silence_add_cmd->add_option(name, *values, std::string(what) + " (repeatable)")
+        ->allow_extra_args(false)
+        ->delimiter(',');
+  auto* for_opt = silence_add_cmd->add_option("--for", silence_add.for_duration,
+                                              "how long: 90s, 15m, 2h, 1d, 1w");
+  silence_add_cmd->add_option("--until", silence_add.until, "the RFC 3339 end")->excludes(for_opt);
+  silence_add_cmd->add_option("--from", silence_add.from, "the RFC 3339 start (default: now)");
+  silence_add_cmd->add_option("--by", silence_add.by, "who (default: $USER)");
+  silence_add_cmd->add_option("--reason", silence_add.reason, "why, for the audit log");
+  silence_add_cmd->add_flag("--json", silence_add.json, "print the new silence's JSON");
+  SilenceListOptions silence_list;
+  auto* silence_list_cmd =
+      silence_cmd->add_subcommand("list", "the active and future silences, one line each");
+  AddApiOptions(silence_list_cmd, silence_list.api);
+  silence_list_cmd->add_flag("--json", silence_list.json, "print the API's JSON");
+  SilenceRmOptions silence_rm;
+  auto* silence_rm_cmd = silence_cmd->add_subcommand("rm", "end a silence now");
+  AddApiOptions(silence_rm_cmd, silence_rm.api);
+  silence_rm_cmd->add_option("id", silence_rm.id, "silence id (s-...)")->required();
+  silence_rm_cmd->add_option("--by", silence_rm.by, "who (default: the token's name)");
+
+  auto* audit_cmd = app.add_subcommand("audit", "the hash-chained audit log of a vigia database");
+  audit_cmd->require_subcommand(1);
+  AuditOptions audit_verify, audit_list;
+  auto* audit_verify_cmd = audit_cmd->add_subcommand(
+      "verify", "check that no audit entry was edited or deleted; exit 1 if one was");
+  audit_verify_cmd->footer(
+      "Opens the database itself (vigiad may be running). The file must be writable: opening\n"
+      "migrates an older schema.");
+  auto* audit_list_cmd = audit_cmd->add_subcommand("list", "the audit entries, oldest first");
+  for (auto [cmd, o] :
+       {std::pair{audit_verify_cmd, &audit_verify}, {audit_list_cmd, &audit_list}}) {
+    auto* db = cmd->add_option("--db", o->db, "the vigia database (default: storage.path)");
+    cmd->add_option("-c,--config", o->config_file,
+                    "vigia.yaml, for storage.path (default: /etc/vigia/vigia.yaml when installed, "
+                    "else the built-in config read relative to the current folder)")
+        ->excludes(db);
+  }
+  audit_list_cmd->add_flag("--json", audit_list.json, "one JSON object per entry, with its detail");
+
   TokenOptions token;
   auto* token_cmd = app.add_subcommand(
       "token",
@@ -205,6 +263,11 @@ int main(int argc, char** argv) {
   if (*letters_cmd) return RunDeadLetters(letters, std::cout, std::cerr);
   if (*rules_cmd) return RunRules(rules, std::cout, std::cerr);
   if (*reload_cmd) return RunReload(reload, std::cout, std::cerr);
+  if (*silence_add_cmd) return RunSilenceAdd(silence_add, std::cout, std::cerr);
+  if (*silence_list_cmd) return RunSilenceList(silence_list, std::cout, std::cerr);
+  if (*silence_rm_cmd) return RunSilenceRm(silence_rm, std::cout, std::cerr);
+  if (*audit_verify_cmd) return RunAuditVerify(audit_verify, std::cout, std::cerr);
+  if (*audit_list_cmd) return RunAuditList(audit_list, std::cout, std::cerr);
   if (*token_cmd) return RunToken(token, std::cout, std::cerr);
   return kExitUsage;
 }

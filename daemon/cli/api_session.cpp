@@ -115,10 +115,10 @@ std::string ApiSession::RoleOfToken() const {
   return entry ? std::string(daemon::http::ToString(entry->role)) : std::string();
 }
 
-Result<HttpReply, int> ApiSession::Call(bool post, const std::string& target,
+Result<HttpReply, int> ApiSession::Call(HttpMethod method, const std::string& target,
                                         const std::string& body, const ApiAction& action,
                                         std::ostream& err, unsigned also) const {
-  auto reply = post ? client_.Post(target, body) : client_.Get(target);
+  auto reply = client_.Send(method, target, body);
   const std::string& url = client_.url().text;
   if (!reply) {
     if (reply.error().connected) {
@@ -149,15 +149,19 @@ Result<HttpReply, int> ApiSession::Call(bool post, const std::string& target,
     }
     case 404:
     case 405:  // an older or newer vigiad, or another server on that port
-      if (status == 404 && !action.alert_id.empty() && why != "no such route") {
-        err << "alert " << action.alert_id << " not found\n";
+      if (status == 404 && !action.id.empty() && why != "no such route") {
+        err << action.what << " " << action.id << " not found\n";
       } else {
         err << "vigiad at " << url << " has no route " << target << " (" << why
             << "); is it an older version?\n";
       }
       break;
     case 409:
-      err << "cannot " << action.change << " alert " << action.alert_id << ": " << why << "\n";
+      if (action.id.empty())
+        err << "cannot " << action.verb << ": " << why << "\n";
+      else
+        err << "cannot " << action.change << " " << action.what << " " << action.id << ": " << why
+            << "\n";
       break;
     case 503:
       err << "vigiad cannot " << action.verb << " now: " << why << "\n";

@@ -22,8 +22,9 @@ namespace vigia::cli {
 struct ApiAction {
   std::string verb;      // "acknowledge alerts": "the token is not allowed to <verb>"
   std::string need;      // the role the route needs: viewer, operator, admin
-  std::string alert_id;  // set: a 404 means this alert is unknown
-  std::string change;    // set with alert_id: "acknowledge", for "cannot acknowledge alert ..."
+  std::string id;        // set: a 404 means this alert (or `what`) is unknown
+  std::string change;    // set with id: "acknowledge", for "cannot acknowledge alert ..."
+  std::string what = "alert";  // what `id` names: "alert", "silence"
 };
 
 class ApiSession {
@@ -36,7 +37,7 @@ class ApiSession {
   // Sends a request (`target` percent-encoded, from "/api/v1/..."). Returns the
   // reply when its status is 2xx or `also`; otherwise prints one line to `err`
   // and returns the exit code: 2 for a 400 (a bad value given), else 1.
-  Result<HttpReply, int> Call(bool post, const std::string& target, const std::string& body,
+  Result<HttpReply, int> Call(HttpMethod method, const std::string& target, const std::string& body,
                               const ApiAction& action, std::ostream& err, unsigned also = 0) const;
 
   // The reply's body as JSON; if it is not, prints one line and returns 1.

@@ -115,15 +115,7 @@ std::string QueryString(const std::vector<std::pair<std::string, std::string>>& 
   return out;
 }
 
-Result<HttpReply, HttpFailure> HttpClient::Get(std::string_view target) const {
-  return Send(false, target, {});
-}
-
-Result<HttpReply, HttpFailure> HttpClient::Post(std::string_view target, std::string body) const {
-  return Send(true, target, std::move(body));
-}
-
-Result<HttpReply, HttpFailure> HttpClient::Send(bool post, std::string_view target,
+Result<HttpReply, HttpFailure> HttpClient::Send(HttpMethod method, std::string_view target,
                                                 std::string body) const {
   // Beast's timeouts apply to asynchronous operations only: run the exchange as
   // a chain of handlers on a private io_context.
@@ -135,15 +127,17 @@ Result<HttpReply, HttpFailure> HttpClient::Send(bool post, std::string_view targ
     if (ec)
       return MakeError(HttpFailure{false, "cannot resolve '" + url_.host + "': " + ec.message()});
 
-    bhttp::request<bhttp::string_body> request{post ? bhttp::verb::post : bhttp::verb::get,
-                                               url_.prefix + std::string(target), 11};
+    const bhttp::verb verb = method == HttpMethod::kPost     ? bhttp::verb::post
+                             : method == HttpMethod::kDelete ? bhttp::verb::delete_
+                                                             : bhttp::verb::get;
+    bhttp::request<bhttp::string_body> request{verb, url_.prefix + std::string(target), 11};
     const bool ipv6 = url_.host.find(':') != std::string::npos;
     request.set(bhttp::field::host,
                 (ipv6 ? "[" + url_.host + "]" : url_.host) + ":" + std::to_string(url_.port));
     request.set(bhttp::field::user_agent, "vigia-cli");
     request.set(bhttp::field::accept, "application/json");
     if (!token_.empty()) request.set(bhttp::field::authorization, "Bearer " + token_);
-    if (post) {
+    if (method == HttpMethod::kPost || !body.empty()) {
       request.set(bhttp::field::content_type, "application/json");
       request.body() = std::move(body);
     }

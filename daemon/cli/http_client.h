@@ -35,6 +35,8 @@ std::string PercentEncode(std::string_view text);
 // out; "" when none is left.
 std::string QueryString(const std::vector<std::pair<std::string, std::string>>& params);
 
+enum class HttpMethod { kGet, kPost, kDelete };
+
 struct HttpReply {
   unsigned status = 0;
   std::string body;
@@ -62,17 +64,20 @@ class HttpClient {
       : url_(std::move(url)), token_(std::move(token)), timeouts_(timeouts) {}
 
   // REQUIRES: `target` starts with '/' and is already percent-encoded; it is
-  // appended to the URL's prefix. Any HTTP status is a reply; a failure means
-  // no complete reply came. Never throws.
-  Result<HttpReply, HttpFailure> Get(std::string_view target) const;
-  // Posts `body` as application/json.
-  Result<HttpReply, HttpFailure> Post(std::string_view target, std::string body) const;
+  // appended to the URL's prefix. A non-empty `body` is sent as application/json.
+  // Any HTTP status is a reply; a failure means no complete reply came. Never throws.
+  Result<HttpReply, HttpFailure> Send(HttpMethod method, std::string_view target,
+                                      std::string body = {}) const;
+  Result<HttpReply, HttpFailure> Get(std::string_view target) const {
+    return Send(HttpMethod::kGet, target);
+  }
+  Result<HttpReply, HttpFailure> Post(std::string_view target, std::string body) const {
+    return Send(HttpMethod::kPost, target, std::move(body));
+  }
 
   const HttpUrl& url() const { return url_; }
 
  private:
-  Result<HttpReply, HttpFailure> Send(bool post, std::string_view target, std::string body) const;
-
   HttpUrl url_;
   std::string token_;
   HttpTimeouts timeouts_;

@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
-// `vigia alerts`, `ack`, `resolve`, `deadletters`, `rules` and `reload`: each is
+// `vigia alerts`, `ack`, `resolve`, `deadletters`, `rules`, `reload` and `silence`: each is
 // one request to vigiad's HTTP API (api_session.h), its answer printed for people
 // or, with --json, as the API's JSON.
 #include "daemon/cli/http_commands.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <iomanip>
+#include <limits>
+#include <optional>
+#include <tuple>
 
 #include <boost/json.hpp>
 
+#include "core/time.h"
 #include "daemon/cli/alert_line.h"
 #include "daemon/cli/api_session.h"
 #include "daemon/cli/common.h"
@@ -84,7 +89,8 @@ int ShowAlert(const AlertsOptions& options, std::ostream& out, std::ostream& err
   auto session = ApiSession::Open(options.api, err);
   if (!session) return session.error();
   ApiAction action{"read alerts", "viewer", options.id, "read"};
-  auto reply = session->Call(false, "/api/v1/alerts/" + PercentEncode(options.id), "", action, err);
+  auto reply = session->Call(HttpMethod::kGet, "/api/v1/alerts/" + PercentEncode(options.id), "",
+                             action, err);
   if (!reply) return reply.error();
   auto json = session->ParseJson(*reply, err);
   if (!json) return json.error();
@@ -96,11 +102,16 @@ int ShowAlert(const AlertsOptions& options, std::ostream& out, std::ostream& err
   return kExitOk;
 }
 
-int ChangeAlert(const ChangeAlertOptions& options, const char* op, const char* change,
-                const char* done, std::ostream& out, std::ostream& err) {
-  std::string by = options.by;
+// Who does it: `by`, else $USER, else empty.
+std::string ByOrUser(std::string by) {
   if (by.empty())
     if (const char* user = std::getenv("USER")) by = user;
+  return by;
+}
+
+int ChangeAlert(const ChangeAlertOptions& options, const char* op, const char* change,
+                const char* done, std::ostream& out, std::ostream& err) {
+  const std::string by = ByOrUser(options.by);
   if (by.empty()) {
     err << "vigia " << op << ": --by NAME is required ($USER is not set)\n";
     return kExitUsage;
@@ -111,8 +122,9 @@ int ChangeAlert(const ChangeAlertOptions& options, const char* op, const char* c
   body["by"] = by;
   if (!options.note.empty()) body["note"] = options.note;
   ApiAction action{std::string(change) + " alerts", "operator", options.id, change};
-  auto reply = session->Call(true, "/api/v1/alerts/" + PercentEncode(options.id) + "/" + op,
-                             boost::json::serialize(body), action, err);
+  auto reply =
+      session->Call(HttpMethod::kPost, "/api/v1/alerts/" + PercentEncode(options.id) + "/" + op,
+                    boost::json::serialize(body), action, err);
   if (!reply) return reply.error();
   auto json = session->ParseJson(*reply, err);
   if (!json) return json.error();
@@ -135,6 +147,25 @@ void PrintTable(const std::vector<std::vector<std::string>>& rows, const std::ve
     }
     out << line << "\n";
   }
+}
+
+// "s-0123456789abcdef 2026-05-01T10:00:00Z → 2026-05-01T12:00:00Z level=critical
+// region=MX-CHH,MX-GRO by ana: road blocked" from a silence object (notifier.md).
+std::string SilenceLine(const boost::json::object& s) {
+  std::string line =
+      JsonField(s, "id") + " " + JsonField(s, "starts") + " → " + JsonField(s, "ends");
+  if (const auto* where = s.if_contains("where"); where && where->is_object())
+    for (const auto& [key, values] : where->as_object())
+      line += " " + std::string(key) + "=" + Join(&values, ",");
+  line += " by " + JsonField(s, "by");
+  if (const std::string reason = JsonField(s, "reason"); !reason.empty()) line += ": " + reason;
+  return Inert(std::move(line));
+}
+
+TimeUs WallNow() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace
@@ -164,7 +195,8 @@ int RunAlerts(const AlertsOptions& options, std::ostream& out, std::ostream& err
                                                              {"group", options.group},
                                                              {"level", options.level},
                                                              {"since", options.since}});
-  auto reply = session->Call(false, target, "", ApiAction{"list alerts", "viewer", "", ""}, err);
+  auto reply =
+      session->Call(HttpMethod::kGet, target, "", ApiAction{"list alerts", "viewer", "", ""}, err);
   if (!reply) return reply.error();
   auto json = session->ParseJson(*reply, err);
   if (!json) return json.error();
@@ -195,7 +227,7 @@ int RunResolve(const ChangeAlertOptions& options, std::ostream& out, std::ostrea
 int RunDeadLetters(const DeadLettersOptions& options, std::ostream& out, std::ostream& err) {
   auto session = ApiSession::Open(options.api, err);
   if (!session) return session.error();
-  auto reply = session->Call(false, "/api/v1/deadletters", "",
+  auto reply = session->Call(HttpMethod::kGet, "/api/v1/deadletters", "",
                              ApiAction{"read dead letters", "operator", "", ""}, err);
   if (!reply) return reply.error();
   auto json = session->ParseJson(*reply, err);
@@ -242,8 +274,8 @@ int RunDeadLetters(const DeadLettersOptions& options, std::ostream& out, std::os
 int RunRules(const RulesOptions& options, std::ostream& out, std::ostream& err) {
   auto session = ApiSession::Open(options.api, err);
   if (!session) return session.error();
-  auto reply =
-      session->Call(false, "/api/v1/rules", "", ApiAction{"list rules", "viewer", "", ""}, err);
+  auto reply = session->Call(HttpMethod::kGet, "/api/v1/rules", "",
+                             ApiAction{"list rules", "viewer", "", ""}, err);
   if (!reply) return reply.error();
   auto json = session->ParseJson(*reply, err);
   if (!json) return json.error();
@@ -277,7 +309,7 @@ int RunRules(const RulesOptions& options, std::ostream& out, std::ostream& err) 
 int RunReload(const ApiOptions& options, std::ostream& out, std::ostream& err) {
   auto session = ApiSession::Open(options, err);
   if (!session) return session.error();
-  auto reply = session->Call(true, "/api/v1/rules/reload", "",
+  auto reply = session->Call(HttpMethod::kPost, "/api/v1/rules/reload", "",
                              ApiAction{"reload rules", "admin", "", ""}, err, 422);
   if (!reply) return reply.error();
   auto json = session->ParseJson(*reply, err);
@@ -295,6 +327,104 @@ int RunReload(const ApiOptions& options, std::ostream& out, std::ostream& err) {
   }
   if (!diagnostics.empty()) err << diagnostics << (diagnostics.back() == '\n' ? "" : "\n");
   out << "rules reloaded: " << JsonField(result, "rules") << " rules active\n";
+  return kExitOk;
+}
+
+int RunSilenceAdd(const SilenceAddOptions& options, std::ostream& out, std::ostream& err) {
+  const auto usage = [&](const std::string& why) {
+    err << "vigia silence add: " << why << "\n";
+    return kExitUsage;
+  };
+  boost::json::object where;
+  for (const auto& [key, values] : {std::pair{"level", &options.level},
+                                    {"region", &options.region},
+                                    {"group", &options.group},
+                                    {"rule", &options.rule},
+                                    {"subject", &options.subject}})
+    if (!values->empty()) where[key] = boost::json::array(values->begin(), values->end());
+  if (where.empty())
+    return usage(
+        "give at least one of --level, --region, --group, --rule, --subject (a silence of "
+        "every alert would stop all notifications)");
+  if (options.for_duration.empty() == options.until.empty())
+    return usage("give either --for DURATION or --until TIME");
+  std::optional<TimeUs> starts, ends;
+  for (const auto& [name, text, time] :
+       {std::tuple{"--from", &options.from, &starts}, {"--until", &options.until, &ends}})
+    if (!text->empty() && !(*time = ParseRfc3339(*text)))
+      return usage(std::string(name) + ": expected an RFC 3339 time such as " +
+                   "2026-11-29T18:00:00Z, got '" + *text + "'");
+  if (!ends) {
+    // Both times sent, so that the silence lasts exactly --for; whole seconds read better.
+    if (!starts) starts = WallNow() / kSecond * kSecond;
+    const std::optional<DurationUs> d = ParseDuration(options.for_duration);
+    if (!d || *d > std::numeric_limits<TimeUs>::max() - *starts)
+      return usage("--for: expected a duration such as 90s, 15m, 2h or 1d, got '" +
+                   options.for_duration + "'");
+    ends = *starts + *d;
+  }
+  const std::string by = ByOrUser(options.by);
+  if (by.empty()) return usage("--by NAME is required ($USER is not set)");
+
+  auto session = ApiSession::Open(options.api, err);
+  if (!session) return session.error();
+  boost::json::object body{{"where", std::move(where)}, {"ends", FormatRfc3339(*ends)}, {"by", by}};
+  if (starts) body["starts"] = FormatRfc3339(*starts);
+  if (!options.reason.empty()) body["reason"] = options.reason;
+  auto reply = session->Call(HttpMethod::kPost, "/api/v1/silences", boost::json::serialize(body),
+                             ApiAction{"add silences", "operator", "", ""}, err);
+  if (!reply) return reply.error();
+  auto json = session->ParseJson(*reply, err);
+  if (!json) return json.error();
+  if (options.json) {
+    out << reply->body << "\n";
+  } else if (json->is_object()) {
+    // The id alone on stdout, for scripts; what it covers for people.
+    out << JsonField(json->as_object(), "id") << "\n";
+    err << "silenced: " << SilenceLine(json->as_object()) << "\n";
+  }
+  return kExitOk;
+}
+
+int RunSilenceList(const SilenceListOptions& options, std::ostream& out, std::ostream& err) {
+  auto session = ApiSession::Open(options.api, err);
+  if (!session) return session.error();
+  auto reply = session->Call(HttpMethod::kGet, "/api/v1/silences", "",
+                             ApiAction{"list silences", "operator", "", ""}, err);
+  if (!reply) return reply.error();
+  auto json = session->ParseJson(*reply, err);
+  if (!json) return json.error();
+  if (options.json) {
+    out << reply->body << "\n";
+    return kExitOk;
+  }
+  size_t shown = 0;
+  if (json->is_array())
+    for (const auto& s : json->as_array())
+      if (s.is_object()) {
+        out << SilenceLine(s.as_object()) << "\n";
+        ++shown;
+      }
+  if (shown == 0) err << "no silences\n";
+  return kExitOk;
+}
+
+int RunSilenceRm(const SilenceRmOptions& options, std::ostream& out, std::ostream& err) {
+  if (options.id.empty()) {
+    err << "vigia silence rm: give the silence's ID (vigia silence list shows them)\n";
+    return kExitUsage;
+  }
+  auto session = ApiSession::Open(options.api, err);
+  if (!session) return session.error();
+  const std::string body =
+      options.by.empty() ? "" : boost::json::serialize(boost::json::object{{"by", options.by}});
+  ApiAction action{"end silences", "operator", options.id, "end", "silence"};
+  auto reply = session->Call(HttpMethod::kDelete, "/api/v1/silences/" + PercentEncode(options.id),
+                             body, action, err);
+  if (!reply) return reply.error();
+  auto json = session->ParseJson(*reply, err);
+  if (!json) return json.error();
+  if (json->is_object()) out << "ended: " << SilenceLine(json->as_object()) << "\n";
   return kExitOk;
 }
 

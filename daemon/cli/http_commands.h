@@ -61,6 +61,37 @@ int RunRules(const RulesOptions& options, std::ostream& out, std::ostream& err);
 // `vigia reload`: reloads the rules; on refusal prints the diagnostics, exit 1.
 int RunReload(const ApiOptions& options, std::ostream& out, std::ostream& err);
 
+// `vigia silence add`: no notifications for the alerts that match every given
+// matcher (notifier.md, "Silences"), from `from` for `for_duration` or until
+// `until`. Prints the new silence's id on `out`, what it covers on `err`.
+struct SilenceAddOptions {
+  ApiOptions api;
+  // Matchers: at least one list not empty.
+  std::vector<std::string> level, region, group, rule, subject;
+  std::string for_duration;  // "90s", "15m", "2h", "1d"; or
+  std::string until;         // RFC 3339; exactly one of the two
+  std::string from;          // RFC 3339; empty: now
+  std::string by;            // empty: $USER
+  std::string reason;
+  bool json = false;  // print the new silence's JSON instead
+};
+int RunSilenceAdd(const SilenceAddOptions& options, std::ostream& out, std::ostream& err);
+
+// `vigia silence list`: the active and future silences, one line each.
+struct SilenceListOptions {
+  ApiOptions api;
+  bool json = false;
+};
+int RunSilenceList(const SilenceListOptions& options, std::ostream& out, std::ostream& err);
+
+// `vigia silence rm ID`: ends the silence now.
+struct SilenceRmOptions {
+  ApiOptions api;
+  std::string id;
+  std::string by;  // empty: vigiad records the token's name
+};
+int RunSilenceRm(const SilenceRmOptions& options, std::ostream& out, std::ostream& err);
+
 // `vigia token NAME ROLE`: appends the SHA-256 of a new random token to the
 // tokens file (created with mode 0600 when absent; replaced atomically, only
 // if it still parses) and prints the token once on `out`.

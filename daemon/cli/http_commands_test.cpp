@@ -13,6 +13,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "config/notifier_config.h"
+#include "core/time.h"
 #include "daemon/cli/alert_line.h"
 #include "daemon/cli/common.h"
 #include "daemon/cli/http_client.h"
@@ -23,6 +25,8 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace ht = daemon::http::testing;
+using daemon::CoreOptions;
+using daemon::http::HttpServer;
 
 // A fresh folder under the system's temporary folder, removed afterwards.
 class TempDir {
@@ -477,6 +481,224 @@ TEST_CASE("A reload without a reload callback is unavailable (503)", "[cli][rule
   Output r = Run(RunReload, Api(d, dir, "admin-secret"));
   CHECK(r.code == kExitProblems);
   CHECK(r.err == "vigia: vigiad cannot reload rules now: rule reload is not available\n");
+}
+
+// Core options with a notifier (every alert to one file receiver): silences need one.
+CoreOptions WithNotifier(const TempDir& dir) {
+  config::Receiver file;
+  file.name = "file";
+  file.kind = config::FileReceiver{dir / "notifications.jsonl"};
+  config::Policy all;
+  all.name = "all";
+  all.tiers.push_back(config::Tier{0, {"file"}, std::nullopt});
+  config::Route route;
+  route.policy = "all";
+  CoreOptions options;
+  options.notifier.emplace();
+  options.notifier->receivers.push_back(std::move(file));
+  options.notifier->policies["all"] = std::move(all);
+  options.notifier->routes.push_back(std::move(route));
+  options.notifier->timezone = "UTC";
+  return options;
+}
+
+HttpServer::ReloadFn NoReload() {
+  return [] { return std::string(R"({"ok":true,"rules":1})"); };
+}
+
+TimeUs Time(const boost::json::value& silence, const char* field) {
+  const auto t = ParseRfc3339(silence.at(field).as_string());
+  REQUIRE(t);
+  return *t;
+}
+
+TEST_CASE("vigia silence add, list and rm go through the API", "[cli][silence]") {
+  TempDir dir;
+  ht::TestDaemon d{ht::TestTokens(), NoReload(), WithNotifier(dir)};
+  SilenceAddOptions add;
+  add.api = Api(d, dir, "operator-secret");
+  add.region = {"MX-CHH"};
+  add.level = {"warning", "critical"};
+  add.for_duration = "2h";
+  add.by = "ana";
+  add.reason = "drill";
+  const TimeUs before = daemon::SystemNow();
+  Output added = Run(RunSilenceAdd, add);
+  REQUIRE(added.code == kExitOk);
+  REQUIRE(added.out.size() == 2 + 16 + 1);  // "s-" + 16 hex digits, alone on its line
+  const std::string id = added.out.substr(0, 18);
+  CHECK_THAT(id, Catch::StartsWith("s-"));
+
+  const auto listed = ht::Get(d.port(), "/api/v1/silences", "operator-secret").json();
+  REQUIRE(listed.as_array().size() == 1);
+  const auto& s = listed.as_array()[0];
+  CHECK(s.at("id") == id.c_str());
+  CHECK(s.at("by") == "ana");
+  CHECK(s.at("reason") == "drill");
+  CHECK(boost::json::serialize(s.at("where")) ==
+        R"({"level":["warning","critical"],"region":["MX-CHH"]})");
+  CHECK(Time(s, "starts") >= before - kSecond);  // now, in whole seconds
+  CHECK(Time(s, "starts") <= daemon::SystemNow());
+  CHECK(Time(s, "starts") % kSecond == 0);
+  CHECK(Time(s, "ends") - Time(s, "starts") == 2 * kHour);
+  const std::string line = id + " " + std::string(s.at("starts").as_string()) + " → " +
+                           std::string(s.at("ends").as_string()) +
+                           " level=warning,critical region=MX-CHH by ana: drill";
+  CHECK(added.err == "silenced: " + line + "\n");
+
+  SilenceListOptions list;
+  list.api = Api(d, dir, "operator-secret");
+  Output r = Run(RunSilenceList, list);
+  CHECK(r.code == kExitOk);
+  CHECK(r.out == line + "\n");
+  CHECK(r.err.empty());
+  list.json = true;
+  CHECK(boost::json::parse(Run(RunSilenceList, list).out) == listed);
+  list.json = false;
+
+  SECTION("rm ends it; it is gone from the list; a second rm finds nothing") {
+    SilenceRmOptions rm;
+    rm.api = Api(d, dir, "operator-secret");
+    rm.id = id;
+    rm.by = "beto";
+    r = Run(RunSilenceRm, rm);
+    CHECK(r.code == kExitOk);
+    CHECK_THAT(r.out, Catch::StartsWith("ended: " + id + " "));
+    CHECK_THAT(r.out, Catch::EndsWith(" level=warning,critical region=MX-CHH by ana: drill\n"));
+    r = Run(RunSilenceList, list);
+    CHECK(r.code == kExitOk);
+    CHECK(r.out.empty());
+    CHECK(r.err == "no silences\n");
+    r = Run(RunSilenceRm, rm);
+    CHECK(r.code == kExitProblems);
+    CHECK(r.err == "vigia: silence " + id + " not found\n");
+  }
+  SECTION("--from and --until set the times; --json prints the new silence") {
+    add.for_duration.clear();
+    add.from = "2100-01-01T00:00:00Z";
+    add.until = "2100-01-01T06:00:00Z";
+    add.subject = {"p-7f3a9c"};
+    add.json = true;
+    r = Run(RunSilenceAdd, add);
+    REQUIRE(r.code == kExitOk);
+    const auto made = boost::json::parse(r.out);
+    CHECK(made.at("starts") == "2100-01-01T00:00:00Z");
+    CHECK(made.at("ends") == "2100-01-01T06:00:00Z");
+    CHECK(made.at("where").at("subject").as_array().at(0) == "p-7f3a9c");
+    add.until.clear();
+    add.for_duration = "1d";
+    add.json = false;
+    r = Run(RunSilenceAdd, add);
+    REQUIRE(r.code == kExitOk);
+    CHECK_THAT(r.err, Catch::Contains(" 2100-01-01T00:00:00Z → 2100-01-02T00:00:00Z "));
+    const std::string all = Run(RunSilenceList, list).out;
+    CHECK(std::count(all.begin(), all.end(), '\n') == 3);
+  }
+}
+
+TEST_CASE("vigia silence add checks its options before asking vigiad", "[cli][silence]") {
+  TempDir dir;
+  ht::TestDaemon d{ht::TestTokens(), NoReload(), WithNotifier(dir)};
+  SilenceAddOptions add;
+  add.api = Api(d, dir, "operator-secret");
+  add.region = {"MX-CHH"};
+  add.for_duration = "2h";
+  add.by = "ana";
+  const auto usage = [&](const std::string& message) {
+    Output r = Run(RunSilenceAdd, add);
+    CHECK(r.code == kExitUsage);
+    CHECK(r.out.empty());
+    CHECK(r.err == message + "\n");
+  };
+  SECTION("a matcher is required") {
+    add.region.clear();
+    usage(
+        "vigia silence add: give at least one of --level, --region, --group, --rule, --subject (a "
+        "silence of every alert would stop all notifications)");
+  }
+  SECTION("--for or --until, not both, not neither") {
+    add.until = "2100-01-01T00:00:00Z";
+    usage("vigia silence add: give either --for DURATION or --until TIME");
+    add.until.clear();
+    add.for_duration.clear();
+    usage("vigia silence add: give either --for DURATION or --until TIME");
+  }
+  SECTION("bad durations and times") {
+    add.for_duration = "2 hours";
+    usage(
+        "vigia silence add: --for: expected a duration such as 90s, 15m, 2h or 1d, got '2 hours'");
+    add.for_duration.clear();
+    add.until = "tomorrow";
+    usage(
+        "vigia silence add: --until: expected an RFC 3339 time such as 2026-11-29T18:00:00Z, got "
+        "'tomorrow'");
+    add.until = "2100-01-01T00:00:00Z";
+    add.from = "2100-13-01T00:00:00Z";
+    usage(
+        "vigia silence add: --from: expected an RFC 3339 time such as 2026-11-29T18:00:00Z, got "
+        "'2100-13-01T00:00:00Z'");
+  }
+  SECTION("values vigiad refuses are usage errors too") {
+    add.level = {"severe"};
+    usage(
+        "vigia: vigiad refused the request: where.level: 'severe' is not one of info, watch, "
+        "warning, critical");
+    add.level.clear();
+    add.for_duration.clear();
+    add.until = "2001-01-01T00:00:00Z";
+    usage("vigia: vigiad refused the request: ends: must be after starts");
+  }
+  CHECK(ht::Get(d.port(), "/api/v1/silences", "operator-secret").json().as_array().empty());
+}
+
+TEST_CASE("vigia silence: refusals become one line", "[cli][silence][errors]") {
+  SECTION("without a notifier vigiad has no silences (409)") {
+    ht::TestDaemon d;
+    TempDir dir;
+    SilenceAddOptions add;
+    add.api = Api(d, dir, "operator-secret");
+    add.rule = {"any-threat"};
+    add.for_duration = "15m";
+    add.by = "ana";
+    const std::string why = "silences need the notifier: vigia.yaml has no notifier section\n";
+    Output r = Run(RunSilenceAdd, add);
+    CHECK(r.code == kExitProblems);
+    CHECK(r.out.empty());
+    CHECK(r.err == "vigia: cannot add silences: " + why);
+    SilenceListOptions list;
+    list.api = add.api;
+    r = Run(RunSilenceList, list);
+    CHECK(r.code == kExitProblems);
+    CHECK(r.err == "vigia: cannot list silences: " + why);
+    SilenceRmOptions rm;
+    rm.api = add.api;
+    rm.id = "s-1";
+    r = Run(RunSilenceRm, rm);
+    CHECK(r.code == kExitProblems);
+    CHECK(r.err == "vigia: cannot end silence s-1: " + why);
+  }
+  SECTION("a viewer may not silence (403)") {
+    TempDir dir;
+    ht::TestDaemon d{ht::TestTokens(), NoReload(), WithNotifier(dir)};
+    SilenceAddOptions add;
+    add.api = Api(d, dir, "viewer-secret");
+    add.region = {"MX-CHH"};
+    add.for_duration = "15m";
+    add.by = "ana";
+    Output r = Run(RunSilenceAdd, add);
+    CHECK(r.code == kExitProblems);
+    CHECK(r.err == "vigia: the token is not allowed to add silences (forbidden: needs operator)\n");
+    SilenceListOptions list;
+    list.api = add.api;
+    CHECK(Run(RunSilenceList, list).err ==
+          "vigia: the token is not allowed to list silences (forbidden: needs operator)\n");
+    SilenceRmOptions rm;
+    rm.api = add.api;
+    rm.id = "s-1";
+    CHECK(Run(RunSilenceRm, rm).err ==
+          "vigia: the token is not allowed to end silences (forbidden: needs operator)\n");
+    CHECK(ht::Get(d.port(), "/api/v1/silences", "operator-secret").json().as_array().empty());
+  }
 }
 
 // The token printed on stdout: one line.
