@@ -232,15 +232,40 @@ void Daemon::RemoveRuleFile(std::string_view name) {
   std::filesystem::remove(dir_ / "rules" / name);
 }
 
+void Daemon::SetEnv(std::string name, std::string value) {
+  for (auto& [n, v] : env_)
+    if (n == name) {
+      v = std::move(value);
+      return;
+    }
+  env_.emplace_back(std::move(name), std::move(value));
+}
+
+std::vector<std::string> Daemon::Environment() const {
+  std::vector<std::string> out;
+  for (char** e = environ; e && *e; ++e) {
+    const std::string_view entry(*e);
+    const std::string_view name = entry.substr(0, entry.find('='));
+    if (std::none_of(env_.begin(), env_.end(), [&](const auto& kv) { return kv.first == name; }))
+      out.emplace_back(entry);
+  }
+  for (const auto& [n, v] : env_) out.push_back(n + "=" + v);
+  return out;
+}
+
 void Daemon::Start(const std::vector<std::string>& args) {
   REQUIRE(pid_ < 0);
   // Everything the child needs is built before fork: after it, only
-  // async-signal-safe calls until execv.
+  // async-signal-safe calls until execve.
   std::vector<std::string> argv_text = {VIGIA_VIGIAD, "--config", config_path().string()};
   argv_text.insert(argv_text.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : argv_text) argv.push_back(a.data());
   argv.push_back(nullptr);
+  std::vector<std::string> env_text = Environment();
+  std::vector<char*> envp;
+  for (auto& e : env_text) envp.push_back(e.data());
+  envp.push_back(nullptr);
   const std::string err_path = (dir_ / "stderr.log").string();
   const std::string out_path = (dir_ / "stdout.log").string();
   const pid_t parent = getpid();
@@ -257,7 +282,7 @@ void Daemon::Start(const std::vector<std::string>& args) {
     dup2(in, 0);
     dup2(out, 1);
     dup2(err, 2);
-    execv(argv[0], argv.data());
+    execve(argv[0], argv.data(), envp.data());
     _exit(127);
   }
 }

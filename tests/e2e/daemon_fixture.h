@@ -100,7 +100,14 @@ class Daemon {
   // Writes `text` to <dir>/`relative` (catalogs and the like).
   void WriteDirFile(const std::filesystem::path& relative, std::string_view text);
 
-  // fork + execv `vigiad --config <dir>/vigia.yaml [args...]`.
+  // Adds (or replaces) `name`=`value` in the environment of the vigiad runs
+  // started after this call, which otherwise inherit the test's environment
+  // (e.g. for the ${VAR} references of a notifier config).
+  void SetEnv(std::string name, std::string value);
+  // The environment Start() gives vigiad, "NAME=value" each.
+  std::vector<std::string> Environment() const;
+
+  // fork + execve `vigiad --config <dir>/vigia.yaml [args...]`.
   // REQUIRES: not started yet.
   void Start(const std::vector<std::string>& args = {});
   // Start() and wait for daemon.ready (true) or an exit / timeout (false).
@@ -142,6 +149,7 @@ class Daemon {
   pid_t pid_ = -1;
   std::optional<int> exit_code_;
   int probe_seq_ = 0;
+  std::vector<std::pair<std::string, std::string>> env_;  // SetEnv()'s
   zmq::context_t context_{1};
 };
 
