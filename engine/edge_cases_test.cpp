@@ -29,6 +29,32 @@ rules:
   CHECK(h.retractions[1].alert_id == h.alerts[1].id);
 }
 
+TEST_CASE("a rule at its key cap tracks no new key and counts what it left out", "[engine][bounded]") {
+  Harness h(R"(
+rules:
+  - id: repeated-threats
+    level: warning
+    match: {category: threat}
+    count: {at_least: 2, within: 1d, by: [subject]}
+  - id: sequence-by-subject
+    level: warning
+    sequence: {steps: [{category: threat}, {category: raid}], within: 1d, by: [subject]}
+)");
+  h.engine().set_max_keys(2);
+  auto ev = [](const std::string& id, const std::string& subject, const char* category) {
+    return Ev(id, "2017-03-01T10:00:00Z", R"("subject":")" + subject + R"(","category":")" + category + "\"");
+  };
+  for (const char* s : {"s1", "s2", "s3", "s4"}) h.Push(ev(std::string("a-") + s, s, "threat"));
+  // The keys held go on: s1 and s2 fire; s3 and s4 were never tracked.
+  for (const char* s : {"s1", "s2", "s3", "s4"}) h.Push(ev(std::string("b-") + s, s, "threat"));
+  std::vector<std::string> fired;
+  for (const auto& a : h.alerts) fired.push_back(a.rule + ":" + a.subject.value_or(""));
+  CHECK(fired == std::vector<std::string>{"repeated-threats:s1", "repeated-threats:s2"});
+  const auto& counters = h.engine().counters();
+  CHECK(counters[0].keys_capped == 4);
+  CHECK(counters[1].keys_capped == 4);
+}
+
 TEST_CASE("a sequence finds its match behind many stale candidates", "[engine][sequence][bounded]") {
   Harness h(R"(
 rules:

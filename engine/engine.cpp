@@ -115,7 +115,9 @@ void Engine::EvaluateRule(const CompiledRule& r, const EventView& view, const Re
     if (is_late(v)) {
       late = true;
     } else if (KeyOf(r, view, key_scratch_, values_scratch_)) {
-      KeyState& ks = StateFor(r, v, key_scratch_, values_scratch_);
+      KeyState* state = StateFor(r, v, key_scratch_, values_scratch_);
+      if (!state) return;
+      KeyState& ks = *state;
       switch (rule.kind) {
         case PatternKind::kNone: OnNone(r, v, ks, std::move(entry)); break;
         case PatternKind::kCount: OnCount(r, v, ks, view, std::move(entry)); break;
@@ -152,7 +154,8 @@ void Engine::EvaluateSequence(const CompiledRule& r, const EventView& view, cons
     if (!is_alert && e.time < clock_ - r.variants[v].lateness) { late = true; continue; }
     steps[0] = opens;
     // At most one firing per event and key, across the variants too.
-    if (OnSequence(r, v, StateFor(r, v, key_scratch_, values_scratch_), entry, steps)) break;
+    KeyState* ks = StateFor(r, v, key_scratch_, values_scratch_);
+    if (ks && OnSequence(r, v, *ks, entry, steps)) break;
   }
   if (late) ++counters_[r.index].late;
 }
@@ -179,12 +182,18 @@ bool Engine::KeyOf(const CompiledRule& r, const EventView& view, std::string& ke
   return true;
 }
 
-KeyState& Engine::StateFor(const CompiledRule& r, uint32_t variant, const std::string& key,
+KeyState* Engine::StateFor(const CompiledRule& r, uint32_t variant, const std::string& key,
                            const std::vector<std::string>& values) {
   auto& keys = state_[r.index]->variants[variant].keys;
+  if (keys.size() >= max_keys_) {
+    auto it = keys.find(key);
+    if (it != keys.end()) return &it->second;
+    ++counters_[r.index].keys_capped;
+    return nullptr;
+  }
   auto [it, inserted] = keys.try_emplace(key);
   if (inserted) it->second.key_values = values;
-  return it->second;
+  return &it->second;
 }
 
 KeyState* Engine::FindState(const CompiledRule& r, uint32_t variant, const std::string& key) {

@@ -43,7 +43,13 @@ struct RuleCounters {
   uint64_t ignored_hints = 0;  // attrs.next_checkin_within out of range or malformed
   uint64_t retractions = 0;
   uint64_t search_exhausted = 0;  // sequence searches cut short (hostile input)
+  // Events not tracked because their (rule, variant) already held max_keys
+  // keys (set_max_keys). Not checkpointed: it counts since the start.
+  uint64_t keys_capped = 0;
 };
+
+// Open keys per (rule, variant) beyond which new keys are not tracked.
+inline constexpr size_t kDefaultMaxKeys = 1'000'000;
 
 class Engine {
  public:
@@ -89,6 +95,10 @@ class Engine {
   uint64_t last_seq() const { return last_seq_; }
   const CompiledRules& rules() const { return *rules_; }
   const std::vector<RuleCounters>& counters() const { return counters_; }
+  // A hostile or broken feed inventing subjects must not exhaust memory: a
+  // (rule, variant) holding `n` keys tracks no new key (keys_capped counts the
+  // events); the keys it holds go on as before.
+  void set_max_keys(size_t n) { max_keys_ = n; }
   // Number of (rule, variant, key) states held.
   size_t open_keys() const;
 
@@ -120,7 +130,8 @@ class Engine {
   uint32_t ChooseVariant(const CompiledRule& r, const EventView& v) const;
   bool KeyOf(const CompiledRule& r, const EventView& v, std::string& key,
              std::vector<std::string>& values);
-  detail::KeyState& StateFor(const CompiledRule& r, uint32_t variant, const std::string& key,
+  // nullptr when the key is new and the (rule, variant) is at max_keys_.
+  detail::KeyState* StateFor(const CompiledRule& r, uint32_t variant, const std::string& key,
                              const std::vector<std::string>& values);
   detail::KeyState* FindState(const CompiledRule& r, uint32_t variant, const std::string& key);
 
@@ -159,6 +170,7 @@ class Engine {
   uint64_t order_ = 0;  // evaluation order: the (time, seq) tie-break
   std::vector<std::unique_ptr<detail::RuleState>> state_;
   std::vector<RuleCounters> counters_;
+  size_t max_keys_ = kDefaultMaxKeys;
   std::set<Deadline> deadlines_;
   std::deque<std::variant<Alert, Retraction>> out_;
   uint64_t events_since_sweep_ = 0;
