@@ -116,7 +116,7 @@ Result<Event, EventError> EventDecoder::Decode(std::string_view json, bool* cate
   // The walk accepts nothing nested deeper than an event has (object → attrs →
   // array), so the depth scan is needed only when the walk fails or stops early,
   // unless the limit is even lower than that.
-  auto too_deep = [this, json] {
+  auto too_deep = [this] {
     return Fail(ErrorCode::kTooLarge, {}, {},
                 "nesting is deeper than " + std::to_string(limits_.max_depth) + " levels");
   };

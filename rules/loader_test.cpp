@@ -298,6 +298,16 @@ TEST_CASE("Hostile YAML is reported and never crashes or explodes", "[rules][loa
   }
 }
 
+TEST_CASE("A stray flow end where a node should start is an error, not an endless loop",
+          "[rules][loader]") {
+  // yaml-cpp 0.7's LoadAll loops for ever on these (found by tests/fuzz/fuzz_config;
+  // corpus/fuzz_rules/regression-stray-flow-end.yaml).
+  CHECK(Briefs(LoadText(",r}").diagnostics()) ==
+        Strings{"r.yaml:1:1: E001 invalid YAML: unexpected character where a node should start"});
+  CHECK(Codes(LoadText(",").diagnostics()) == Strings{"E001"});
+  CHECK(Codes(LoadText("rules: []\n---\n,\n").diagnostics()) == Strings{"E001"});
+}
+
 TEST_CASE("The example rule files load together without problems", "[rules][loader]") {
   std::filesystem::path dir = std::filesystem::path(VIGIA_SOURCE_DIR) / "rules/examples";
   std::vector<std::filesystem::path> files;

@@ -78,7 +78,10 @@ class TestFileParser {
     } else {
       items.emplace_back(e.value, e.anchor());
     }
-    for (const auto& [item, at] : items) {
+    // Not a structured binding: clang before 16 cannot capture one in a lambda.
+    for (const auto& item_at : items) {
+      const YAML::Node& item = item_at.first;
+      const YAML::Node& at = item_at.second;
       r_.Guard([&] {
         std::filesystem::path path = detail::ExpectText(r_, item, at, "a rule file");
         if (path.is_relative()) path = file_.path.parent_path() / path;

@@ -9,6 +9,8 @@
 #include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
+#include "core/yaml_documents.h"
+
 namespace vigia::daemon::http {
 namespace {
 
@@ -45,7 +47,7 @@ class TokenParser {
     std::vector<YAML::Node> docs;
     try {
       // yaml-cpp reports syntax errors by exception; turn them into a diagnostic.
-      docs = YAML::LoadAll(std::string(text));
+      docs = LoadYamlDocuments(std::string(text));
     } catch (const YAML::Exception& e) {
       Error("T001", e.mark, {}, "invalid YAML: " + e.msg);
       return std::nullopt;

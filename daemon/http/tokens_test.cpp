@@ -65,6 +65,12 @@ TEST_CASE("A tokens file with every kind of entry loads", "[http][tokens]") {
   }
 }
 
+TEST_CASE("A tokens file yaml-cpp 0.7 cannot parse is an error, not a hang", "[http][tokens]") {
+  // LoadAll loops for ever on this (found by tests/fuzz/fuzz_config).
+  auto loaded = ParseTokens(",r}", "t.yaml");
+  CHECK_FALSE(loaded.ok());
+}
+
 TEST_CASE("An empty tokens list and an empty table admit no token", "[http][tokens]") {
   auto loaded = ParseTokens("tokens: []\n", "t.yaml");
   REQUIRE(loaded.ok());

@@ -84,7 +84,10 @@ std::vector<FieldRef> ParseByValue(Reporter& r, const Entry& e) {
     items.emplace_back(e.value, e.anchor());
   }
   size_t errors = r.errors();
-  for (const auto& [item, at] : items) {
+  // Not a structured binding: clang before 16 cannot capture one in a lambda.
+  for (const auto& item_at : items) {
+    const YAML::Node& item = item_at.first;
+    const YAML::Node& at = item_at.second;
     r.Guard([&] {
       FieldRef field = KeyFieldOrFail(r, item, at, "by");
       if (std::find(by.begin(), by.end(), field) != by.end()) {

@@ -9,6 +9,8 @@
 #include <limits>
 #include <regex>
 
+#include "core/yaml_documents.h"
+
 namespace vigia::rules::detail {
 namespace {
 
@@ -106,7 +108,7 @@ SourceFile ParseSource(std::string name, std::string_view text, std::vector<Diag
   file.name = std::move(name);
   file.lines = SplitLines(text);
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
+    std::vector<YAML::Node> docs = LoadYamlDocuments(std::string(text));
     if (docs.size() > 1) {
       Diagnostic d = MakeDiagnostic(
           file, docs[1], Severity::kError, "E001",
