@@ -2,11 +2,15 @@
 #include "storage/database.h"
 
 #include <openssl/evp.h>
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cstdint>
 #include <iterator>
 
@@ -172,8 +176,38 @@ Error Database::Fail(int code, std::string_view what) const {
   return Error{KindOfSqliteCode(code), code, std::string(what) + ": " + sqlite3_errmsg(db_)};
 }
 
+namespace {
+
+// The database holds personal data: a missing folder is created 0700 and a
+// new database file 0600 (whatever the umask); SQLite gives the -wal and -shm
+// files the mode of the database file. Existing files and folders are left as
+// they are (an operator may have chosen otherwise). Errors are left for
+// sqlite3_open_v2 to report, except a folder that cannot be created.
+Status CreatePrivately(const std::filesystem::path& path) {
+  if (path.empty() || path == ":memory:") return {};
+  std::filesystem::path folder;
+  for (const auto& part : path.parent_path()) {
+    folder /= part;
+    if (::mkdir(folder.c_str(), 0700) == 0) {
+      ::chmod(folder.c_str(), 0700);  // exactly 0700, whatever the umask
+    } else if (errno != EEXIST) {
+      return Error{errno == EACCES || errno == EROFS ? ErrorKind::kReadOnly : ErrorKind::kIo, 0,
+                   "cannot create the folder " + folder.string() + ": " + std::strerror(errno)};
+    }
+  }
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::fchmod(fd, 0600);
+    ::close(fd);  // an empty file is an empty SQLite database
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Database>, Error> Database::Open(const std::filesystem::path& path,
                                                         SyncMode sync) {
+  if (Status s = CreatePrivately(path); !s.ok()) return MakeError(s.error());
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw,
                                  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,

@@ -125,9 +125,11 @@ struct WalCheckpointResult {
 
 class Database {
  public:
-  // Opens or creates the database at `path` (its folder must exist), in WAL
-  // mode with `sync`, and migrates it to kSchemaVersion. Errors: kReadOnly
-  // when the file cannot be written, kOther naming both versions when the
+  // Opens or creates the database at `path`, in WAL mode with `sync`, and
+  // migrates it to kSchemaVersion. Missing folders are created with mode 0700
+  // and a new database file with 0600 (its -wal and -shm follow), whatever
+  // the umask: it holds personal data. Errors: kReadOnly when the file (or a
+  // missing folder) cannot be written, kOther naming both versions when the
   // database is newer than this build, the SQLite error otherwise.
   static Result<std::unique_ptr<Database>, Error> Open(const std::filesystem::path& path,
                                                        SyncMode sync);

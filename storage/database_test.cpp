@@ -2,6 +2,7 @@
 #include "storage/database.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -386,6 +387,38 @@ TEST_CASE("storage: writes on a read-only connection fail as kReadOnly and roll 
   REQUIRE(db->Exec("PRAGMA query_only = 0").ok());
   CHECK(db->AppendJournal(std::vector{MakeRow(2)}).ok());
   CHECK(ReadAll(*db).size() == 2);
+}
+
+// The permission bits of `path` (0 when it does not exist).
+unsigned ModeOf(const std::filesystem::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return 0;
+  return st.st_mode & 07777;
+}
+
+TEST_CASE("storage: a new database and its folders are private to the daemon's user",
+          "[storage][privacy]") {
+  TempDir dir;
+  const mode_t old_umask = ::umask(022);  // a usual umask: files 0644 unless we take care
+  const auto folder = dir.path() / "var" / "db";
+  const auto path = folder / "vigia.db";
+  {
+    auto db = OpenOrFail(path);
+    REQUIRE(db->AppendJournal(std::vector{MakeRow(1)}).ok());
+    CHECK(ModeOf(dir.path() / "var") == 0700);
+    CHECK(ModeOf(folder) == 0700);
+    CHECK(ModeOf(path) == 0600);
+    CHECK(ModeOf(path.string() + "-wal") == 0600);
+    CHECK(ModeOf(path.string() + "-shm") == 0600);
+  }
+  SECTION("an existing file keeps the mode the operator gave it") {
+    std::filesystem::permissions(path, std::filesystem::perms::owner_read |
+                                           std::filesystem::perms::owner_write |
+                                           std::filesystem::perms::group_read);
+    { auto db = OpenOrFail(path); }
+    CHECK(ModeOf(path) == 0640);
+  }
+  ::umask(old_umask);
 }
 
 TEST_CASE("storage: a read-only file or folder is refused as kReadOnly", "[storage][errors]") {

@@ -2,15 +2,22 @@
 #include "daemon/http/server.h"
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
+#include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <zmq_addon.hpp>
 
@@ -23,6 +30,7 @@ namespace vigia::daemon::http {
 namespace {
 
 namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
 using tcp = net::ip::tcp;
 
 // How often the server thread looks at `stop` and at the alert stream: SSE
@@ -53,18 +61,71 @@ std::string SseEvent(std::string_view topic, std::string_view json) {
   return out + "\n\n";
 }
 
+// OpenSSL's reason for the last failure (its queue emptied), for a start error.
+std::string OpenSslReason() {
+  std::string reason;
+  while (unsigned long e = ERR_get_error()) {
+    char text[256];
+    ERR_error_string_n(e, text, sizeof text);
+    reason = text;  // the last one is the most specific
+  }
+  return reason.empty() ? "unknown error" : reason;
+}
+
+// A TLS 1.2+ server context with `files` loaded; empty and `error` set if not.
+std::unique_ptr<ssl::context> LoadTls(const TlsFiles& files, std::string& error) {
+  for (const auto& [what, path] : {std::pair{"certificate", &files.cert}, std::pair{"key", &files.key}}) {
+    if (FILE* f = std::fopen(path->c_str(), "rb")) {
+      std::fclose(f);
+    } else {
+      error = std::string("cannot read the HTTPS ") + what + " file '" + path->string() + "': " +
+              std::strerror(errno);
+      return nullptr;
+    }
+  }
+  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+  SSL_CTX* native = ctx->native_handle();
+  SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+  SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+                                  SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_SINGLE_DH_USE);
+  // Without this OpenSSL would prompt on the terminal for an encrypted key's passphrase.
+  SSL_CTX_set_default_passwd_cb(native, [](char*, int, int, void*) { return 0; });
+  ERR_clear_error();
+  // The key first: a certificate loaded after it drops a key that does not
+  // match, which SSL_CTX_check_private_key then reports.
+  if (SSL_CTX_use_PrivateKey_file(native, files.key.c_str(), SSL_FILETYPE_PEM) != 1) {
+    error = "the HTTPS key file '" + files.key.string() +
+            "' holds no usable PEM private key (an encrypted key is not supported): " + OpenSslReason();
+    return nullptr;
+  }
+  if (SSL_CTX_use_certificate_chain_file(native, files.cert.c_str()) != 1) {
+    error = "the HTTPS certificate file '" + files.cert.string() +
+            "' holds no usable PEM certificate: " + OpenSslReason();
+    return nullptr;
+  }
+  if (SSL_CTX_check_private_key(native) != 1) {
+    ERR_clear_error();
+    error = "the HTTPS key '" + files.key.string() + "' does not match the certificate '" +
+            files.cert.string() + "'";
+    return nullptr;
+  }
+  return ctx;
+}
+
 }  // namespace
 
 struct HttpServer::Impl {
   Impl(zmq::context_t& context_in, const connectors::CatalogHandle& catalogs_in,
        DecodeLimits limits_in,
-       TokenTable tokens_in, ReloadFn reload_in, std::string bind_in)
+       TokenTable tokens_in, ReloadFn reload_in, std::string bind_in,
+       std::optional<TlsFiles> tls_files_in)
       : context(context_in),
         catalogs(catalogs_in),
         limits(limits_in),
         tokens(std::move(tokens_in)),
         reload(std::move(reload_in)),
-        bind(std::move(bind_in)) {}
+        bind(std::move(bind_in)),
+        tls_files(std::move(tls_files_in)) {}
 
   void Accept();
   void Tick();
@@ -84,6 +145,9 @@ struct HttpServer::Impl {
   TokenTable tokens;
   ReloadFn reload;
   std::string bind;
+  std::optional<TlsFiles> tls_files;
+  std::unique_ptr<ssl::context> tls;  // set by Open() when tls_files are
+  SessionTimeouts timeouts;
   uint16_t port = 0;
 
   HttpStats stats;
@@ -108,7 +172,7 @@ void HttpServer::Impl::Accept() {
       return;
     }
     if (sessions.size() < kMaxConnections) {
-      auto session = std::make_unique<Session>(std::move(socket), *api, stats, [this](Session* done) {
+      auto session = MakeSession(std::move(socket), tls.get(), *api, stats, timeouts, [this](Session* done) {
         // Destroyed from a handler of its own, after the one that finished it returned.
         net::post(ioc, [this, done] { sessions.erase(done); });
       });
@@ -177,13 +241,19 @@ void HttpServer::Impl::Broadcast(std::string_view text) {
 }
 
 HttpServer::HttpServer(zmq::context_t& context, const connectors::CatalogHandle& catalogs,
-                       DecodeLimits limits, TokenTable tokens, ReloadFn reload, std::string bind)
+                       DecodeLimits limits, TokenTable tokens, ReloadFn reload, std::string bind,
+                       std::optional<TlsFiles> tls)
     : impl_(std::make_unique<Impl>(context, catalogs, limits, std::move(tokens), std::move(reload),
-                                   std::move(bind))) {}
+                                   std::move(bind), std::move(tls))) {}
 
 HttpServer::~HttpServer() = default;
 
 std::string HttpServer::Open() {
+  if (impl_->tls_files) {
+    std::string error;
+    impl_->tls = LoadTls(*impl_->tls_files, error);
+    if (!impl_->tls) return error;
+  }
   const std::string& bind = impl_->bind;
   const size_t colon = bind.rfind(':');
   if (colon == std::string::npos) return "bad HTTP bind address '" + bind + "': expected host:port";
@@ -231,6 +301,10 @@ void HttpServer::SetTokens(TokenTable tokens) {
       if (!still_granted) session->Close();
     }
   });
+}
+
+void HttpServer::SetReadTimeoutForTest(std::chrono::milliseconds timeout) {
+  impl_->timeouts.read = timeout;
 }
 
 void HttpServer::Run(const std::atomic<bool>& stop) {

@@ -9,6 +9,13 @@
 // route answers 401: the API is closed unless tokens are configured; /healthz
 // and /metrics need no token.
 //
+// HTTPS: with TlsFiles every connection is TLS (1.2 or later) with that
+// certificate chain and key, loaded by Open(); plain HTTP on that port gets a
+// 400 and is closed.
+//
+// Limits: request header 8 KiB (431), target 4 KiB (414), body per route
+// (413); a handshake, a header and a body must each arrive within 10 s.
+//
 // Threads: Open() and the constructor on any thread; Run() on the server's own
 // thread, which alone creates and uses the server's ZeroMQ sockets (a query
 // DEALER to the core, an IngestChannel, a SUB on the alert stream) and runs
@@ -16,9 +23,12 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <zmq.hpp>
@@ -28,6 +38,12 @@
 #include "daemon/http/tokens.h"
 
 namespace vigia::daemon::http {
+
+// PEM files: the certificate chain (the server's certificate first) and its
+// private key (not encrypted).
+struct TlsFiles {
+  std::filesystem::path cert, key;
+};
 
 class HttpServer {
  public:
@@ -42,14 +58,18 @@ class HttpServer {
   // connectors. `limits` apply to each posted event (as on ZeroMQ). `bind` is
   // "host:port" ("127.0.0.1:7780", "[::1]:7780", "localhost:0"); port 0 picks
   // a free port. An empty `reload` makes POST /api/v1/rules/reload answer 503.
+  // With `tls`, the server speaks HTTPS only.
   HttpServer(zmq::context_t& context, const connectors::CatalogHandle& catalogs,
-             DecodeLimits limits, TokenTable tokens, ReloadFn reload, std::string bind);
+             DecodeLimits limits, TokenTable tokens, ReloadFn reload, std::string bind,
+             std::optional<TlsFiles> tls = std::nullopt);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Resolves and binds the listening socket. Empty on success, else why not
-  // (for the one line on stderr at startup).
+  // Loads the TLS certificate and key (with TLS), then resolves and binds the
+  // listening socket. Empty on success, else why not (for the one line on
+  // stderr at startup), e.g. an unreadable certificate or a key that does not
+  // match it.
   std::string Open();
   // The port bound by Open() (the chosen one when the port was 0); 0 before.
   uint16_t bound_port() const;
@@ -63,6 +83,10 @@ class HttpServer {
 
   // Replaces the tokens (SIGHUP); takes effect for the next request.
   void SetTokens(TokenTable tokens);
+
+  // Test hook: the read deadline of later connections (kReadTimeout by default).
+  // REQUIRES: called before Run().
+  void SetReadTimeoutForTest(std::chrono::milliseconds timeout);
 
  private:
   struct Impl;

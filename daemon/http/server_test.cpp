@@ -309,6 +309,9 @@ TEST_CASE("Connections are kept alive and limits are enforced", "[http]") {
     big.WriteRaw("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(9000, 'a') + "\r\n\r\n");
     CHECK(big.Read().status == 431);
   }
+  SECTION("a request target over 4 KiB is 414") {
+    CHECK(Get(d.port(), "/api/v1/alerts?region=" + std::string(5000, 'x'), "viewer-secret").status == 414);
+  }
   SECTION("a small route refuses a large body") {
     // The server answers at the header and discards the body, so the client can finish sending.
     CHECK(Post(d.port(), "/api/v1/alerts/a-1/ack", "operator-secret", std::string(900000, ' ')).status == 413);
@@ -334,6 +337,55 @@ TEST_CASE("Connections are kept alive and limits are enforced", "[http]") {
     REQUIRE(stream.ReadUntil(": connected\n\n"));
     CHECK(d.Stop() < std::chrono::milliseconds(500));
   }
+}
+
+// Sends `text` one byte every `pause` until the server closes the connection;
+// returns how long the server took.
+std::chrono::steady_clock::duration Trickle(Client& c, const std::string& text,
+                                            std::chrono::milliseconds pause) {
+  const auto start = std::chrono::steady_clock::now();
+  for (size_t i = 0;; i = (i + 1) % text.size()) {
+    beast::error_code ec;
+    net::write(c.socket(), net::buffer(&text[i], 1), ec);
+    if (ec) break;
+    // Has the server closed? (A closed socket reads EOF at once.)
+    c.socket().non_blocking(true);
+    char byte;
+    c.socket().read_some(net::buffer(&byte, 1), ec);
+    c.socket().non_blocking(false);
+    if (ec && ec != net::error::would_block) break;
+    if (std::chrono::steady_clock::now() - start > std::chrono::seconds(30)) break;
+    std::this_thread::sleep_for(pause);
+  }
+  return std::chrono::steady_clock::now() - start;
+}
+
+TEST_CASE("A client trickling its request is cut at the read deadline (slowloris)", "[http]") {
+  TestDaemon d{TestTokens(), {}, {}, {{}, std::chrono::milliseconds(800)}};
+  SECTION("the header") {
+    Client slow(d.port());
+    const auto took = Trickle(slow, "GET /healthz HTTP/1.1\r\nX-Slow: " + std::string(100, 'a'),
+                              std::chrono::milliseconds(50));
+    CHECK(took > std::chrono::milliseconds(700));
+    CHECK(took < std::chrono::milliseconds(2500));
+  }
+  SECTION("the body") {
+    Client slow(d.port());
+    slow.WriteRaw("POST /api/v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer integrator-secret\r\n"
+                  "Content-Length: 100000\r\n\r\n");
+    const auto took = Trickle(slow, std::string(100, ' '), std::chrono::milliseconds(50));
+    CHECK(took < std::chrono::milliseconds(2500));
+  }
+}
+
+// Hidden (takes 10 s): run with `http_test "[slow]"`.
+TEST_CASE("A client sending its header one byte a second is cut after 10 s", "[http][.][slow]") {
+  TestDaemon d;
+  Client slow(d.port());
+  const auto took = Trickle(slow, "GET /healthz HTTP/1.1\r\nX-Slow: " + std::string(100, 'a'),
+                            std::chrono::milliseconds(1000));
+  CHECK(took > std::chrono::seconds(9));
+  CHECK(took < std::chrono::seconds(13));
 }
 
 // Hidden (takes 10 s): run with `http_test "[slow]"`.

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -76,15 +77,23 @@ inline std::string Report(const std::string& id, const std::string& region = "MX
          "\"}";
 }
 
+// How the test server differs from the default one.
+struct TestServerOptions {
+  std::optional<TlsFiles> tls;                // HTTPS
+  std::chrono::milliseconds read_timeout{0};  // 0: kReadTimeout
+};
+
 class TestDaemon {
  public:
   explicit TestDaemon(
       TokenTable tokens = TestTokens(),
       HttpServer::ReloadFn reload = [] { return std::string(R"({"ok":true,"rules":1})"); },
-      CoreOptions core_options = {})
+      CoreOptions core_options = {}, TestServerOptions server_options = {})
       : core_(context_, std::move(core_options), CompileTestRules()),
         server_(context_, catalogs_, DecodeLimits{}, std::move(tokens), std::move(reload),
-                "127.0.0.1:0") {
+                "127.0.0.1:0", std::move(server_options.tls)) {
+    if (server_options.read_timeout.count() > 0)
+      server_.SetReadTimeoutForTest(server_options.read_timeout);
     REQUIRE(core_.Open().empty());
     REQUIRE(server_.Open().empty());
     REQUIRE(server_.bound_port() != 0);

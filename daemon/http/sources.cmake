@@ -14,10 +14,11 @@ set(VIGIA_HTTP_SOURCES
 )
 # Boost.Beast and Asio are header-only (Boost::headers); the core's sockets
 # and constants come from vigia_daemon_core.
-set(VIGIA_HTTP_LIBS vigia_daemon_core vigia_connectors Boost::headers Boost::json OpenSSL::Crypto
+set(VIGIA_HTTP_LIBS vigia_daemon_core vigia_connectors Boost::headers Boost::json OpenSSL::SSL OpenSSL::Crypto
     yaml-cpp Threads::Threads)
 set(VIGIA_HTTP_TESTS
   http/event_batch_test.cpp
   http/server_test.cpp
+  http/server_tls_test.cpp
   http/tokens_test.cpp
 )
