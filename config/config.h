@@ -104,6 +104,9 @@ struct IngestConfig {
 
 struct AlertsConfig {
   std::string publish;  // PUB endpoint, as ZmqBind::endpoint
+  // set: subscribers must use CurveZMQ with a public key in clients_dir
+  // (operators' keys; `vigia keygen`); the server key as for ingest.
+  std::optional<CurveAuth> auth;
   SourcePos pos;
 };
 
@@ -112,6 +115,11 @@ struct HttpConfig {
   std::string host;  // "127.0.0.1", "::1" (no brackets), "localhost"
   uint16_t port = 0;
   std::filesystem::path tokens_file;  // absolute; empty: only /healthz and /metrics
+  // set: HTTPS only (OpenSSL), with this PEM certificate chain and private key.
+  struct Tls {
+    std::filesystem::path cert, key;  // absolute
+  };
+  std::optional<Tls> tls;
   SourcePos pos;
 };
 

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Every key's wrong type, bad value and typo, each at its exact line:column.
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 #include "config/detail/testing.h"
@@ -152,6 +154,25 @@ TEST_CASE("A diagnostic carries the path of the key", "[config]") {
   CHECK(result.diagnostics()[0].path == Strings{"ingest", "zmq[0]"});
   CHECK(result.diagnostics()[0].message == "invalid value 'pull' for 'ingest.zmq[0].mode'");
   CHECK(result.diagnostics()[0].span == 4);
+}
+
+TEST_CASE("A stray flow end where a node should start is C001, not an endless loop", "[config]") {
+  // yaml-cpp 0.7's LoadAll loops for ever on these, until memory runs out (found
+  // by tests/fuzz/fuzz_config; corpus/fuzz_config/regression-stray-flow-end.yaml).
+  CHECK(Briefs(testing::Parse(",r}").diagnostics()) ==
+        Strings{"1:1 C001 invalid YAML: unexpected character where a node should start"});
+  CHECK(Where(testing::Parse("log: {level: info}\n]\n").diagnostics()) == Strings{"2:1 C001"});
+}
+
+TEST_CASE("A misspelt required key is reported once and its value is never read", "[config]") {
+  // `tath` for `path` left the file receiver reading the first of no entries
+  // (found by tests/fuzz/fuzz_config; corpus/fuzz_config/regression-misspelt-path.yaml).
+  auto result = ParseCase("notifier: {receivers: [{name: a, file: {tath: x.jsonl}}]}");
+  CHECK_FALSE(result.ok());
+  Strings codes;
+  for (const Diagnostic& d : result.diagnostics()) codes.push_back(d.code);
+  CHECK(std::count(codes.begin(), codes.end(), "C101") == 1);
+  CHECK(std::count(codes.begin(), codes.end(), "C108") == 0);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "config/config.h"
 
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <catch2/catch.hpp>
@@ -240,6 +241,74 @@ TEST_CASE("Diagnostics render with the line, a caret and the hint", "[config]") 
         "    2 | storage: {sync: fulll}\n"
         "      |                 ^~~~~\n"
         "  hint: did you mean 'full'?\n");
+}
+
+
+TEST_CASE("alerts.auth is read as ingest.auth is, with the same diagnostics", "[config][curve]") {
+  auto result = Parse(std::string(testing::kWayIn) +
+                      "alerts: {publish: 'tcp://127.0.0.1:7703',\n"
+                      "         auth: {curve_secret_key_file: keys/server.key, clients_dir: keys/operators}}\n");
+  REQUIRE(Briefs(result.diagnostics()) == Strings{});
+  const Config& c = result.value();
+  REQUIRE(c.alerts);
+  CHECK(c.alerts->publish == "tcp://127.0.0.1:7703");
+  CHECK(c.alerts->pos.line == 2);
+  REQUIRE(c.alerts->auth);
+  CHECK(c.alerts->auth->curve_secret_key_file == "/etc/vigia/keys/server.key");
+  CHECK(c.alerts->auth->clients_dir == "/etc/vigia/keys/operators");
+  CHECK_FALSE(c.ingest.auth);
+
+  CHECK(Where(Parse(std::string(testing::kWayIn) +
+                    "alerts: {publish: 'tcp://127.0.0.1:7703', auth: {clients_dir: k}}\n")
+                  .diagnostics()) == Strings{"2:49 C108"});
+  CHECK(Where(Parse(std::string(testing::kWayIn) +
+                    "alerts: {publish: 'tcp://127.0.0.1:7703', auth: yes}\n")
+                  .diagnostics()) == Strings{"2:49 C102"});
+  CHECK(Where(Parse(std::string(testing::kWayIn) +
+                    "alerts: {publish: 'tcp://127.0.0.1:7703', auth: {clients_dir: k, "
+                    "curve_secret_key_file: s, key: x}}\n")
+                  .diagnostics()) == Strings{"2:92 C101"});
+}
+
+TEST_CASE("http.tls names a readable certificate and key", "[config][tls]") {
+  const fs::path dir = fs::temp_directory_path() / ("vigia-tls-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "cert.pem") << "certificate";
+  std::ofstream(dir / "key.pem") << "key";
+  const std::string d = dir.string();
+  auto http = [&](const std::string& tls) {
+    return Parse(std::string(testing::kWayIn) + "http: {bind: '127.0.0.1:7780', tls: " + tls + "}\n");
+  };
+
+  auto ok = http("{cert: " + d + "/cert.pem, key: " + d + "/key.pem}");
+  REQUIRE(Briefs(ok.diagnostics()) == Strings{});
+  REQUIRE(ok.value().http->tls);
+  CHECK(ok.value().http->tls->cert == dir / "cert.pem");
+  CHECK(ok.value().http->tls->key == dir / "key.pem");
+  CHECK_FALSE(Parse(std::string(testing::kWayIn) + "http: {bind: '127.0.0.1:7780'}\n").value().http->tls);
+
+  SECTION("both are required") {
+    CHECK(Where(http("{cert: " + d + "/cert.pem}").diagnostics()) == Strings{"2:37 C108"});
+  }
+  SECTION("a missing file") {
+    auto bad = http("{cert: " + d + "/cert.pem, key: " + d + "/nope.pem}");
+    REQUIRE(bad.diagnostics().size() == 1);
+    CHECK(bad.diagnostics()[0].code == "C103");
+    CHECK(bad.diagnostics()[0].message == "no such file '" + d + "/nope.pem' for 'http.tls.key'");
+    CHECK_FALSE(bad.ok());
+  }
+  SECTION("a relative path is resolved against the config's folder") {
+    auto bad = http("{cert: cert.pem, key: key.pem}");
+    REQUIRE(bad.diagnostics().size() == 2);
+    CHECK_THAT(bad.diagnostics()[0].message, Catch::Contains("'/etc/vigia/cert.pem'"));
+  }
+  SECTION("wrong types and unknown keys") {
+    CHECK(Where(http("yes").diagnostics()) == Strings{"2:37 C102"});
+    CHECK(Where(http("{cert: " + d + "/cert.pem, key: " + d + "/key.pem, ca: x}").diagnostics())
+              .at(0)
+              .ends_with("C101"));
+  }
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -17,13 +17,14 @@ constexpr auto kDrainTimeout = std::chrono::seconds(8);
 }  // namespace
 
 ZmqConnector::ZmqConnector(zmq::context_t& context, std::string endpoint, ZmqMode mode,
-                           size_t max_message, ZmqStats& stats)
+                           size_t max_message, ZmqStats& stats, std::optional<ZmqCurve> curve)
     : socket_(context, mode == ZmqMode::kAck ? zmq::socket_type::router : zmq::socket_type::pull),
       endpoint_(std::move(endpoint)),
       name_(std::string(mode == ZmqMode::kAck ? "zmq.ack." : "zmq.push.") + endpoint_),
       mode_(mode),
       max_message_(max_message),
-      stats_(stats) {}
+      stats_(stats),
+      curve_(std::move(curve)) {}
 
 std::string ZmqConnector::Open() {
   try {
@@ -37,6 +38,7 @@ std::string ZmqConnector::Open() {
       socket_.set(zmq::sockopt::sndhwm, kRouterSendHighWaterMark);
       socket_.set(zmq::sockopt::router_mandatory, 1);
     }
+    if (curve_) MakeCurveServer(socket_, curve_->keys);
     socket_.bind(endpoint_);
     bound_ = socket_.get(zmq::sockopt::last_endpoint);
   } catch (const zmq::error_t& e) {
@@ -51,6 +53,7 @@ void ZmqConnector::Run(IngestChannel& channel, EventDecoder& decoder, const std:
   while (!stop.load(std::memory_order_relaxed)) {
     zmq::poll(items, 2, std::chrono::milliseconds(pending_.empty() ? kPollMs : 5));
     channel.RefreshDecoder(decoder);  // after the wait: a reload logged before it counts
+    if (curve_) clients_ = curve_->clients->load();  // keys reloaded (SIGHUP): likewise
     if (items[1].revents & ZMQ_POLLIN)
       while (auto reply = channel.TryReceive()) Reply(reply->token, reply->json);
     if (items[0].revents & ZMQ_POLLIN)
@@ -89,6 +92,18 @@ void ZmqConnector::OnMessage(IngestChannel& channel, EventDecoder& decoder) {
     if (mode_ == ZmqMode::kAck) SendReply(frames, RenderError(event.error()));
     return;
   }
+  if (curve_) {
+    std::string client;
+    if (std::string_view field = Forbidden(body, *event, client); !field.empty()) {
+      const EventError error{ErrorCode::kUnauthorized, event->id, std::string(field),
+                             client.empty() ? "this connection's key is no longer authorised"
+                                            : "client '" + client + "' may not send events with this " +
+                                                  std::string(field)};
+      channel.DeadLetter(json, error);
+      if (mode_ == ZmqMode::kAck) SendReply(frames, RenderError(error));
+      return;
+    }
+  }
   const std::string id = event->id;
   uint64_t token = 0;
   if (mode_ == ZmqMode::kAck) token = next_token_++;
@@ -102,6 +117,15 @@ void ZmqConnector::OnMessage(IngestChannel& channel, EventDecoder& decoder) {
     return;
   }
   if (mode_ == ZmqMode::kAck) waiting_.emplace(token, std::move(frames));
+}
+
+std::string_view ZmqConnector::Forbidden(const zmq::message_t& body, const Event& event,
+                                         std::string& client) const {
+  const char* user = zmq_msg_gets(body.handle(), "User-Id");  // set by the ZAP handler
+  const ClientKey* key = user && clients_ ? clients_->FindByName(user) : nullptr;
+  if (!key) return "source";  // revoked since the handshake (or no ZAP identity at all)
+  client = key->name;
+  return ForbiddenField(*key, event.source, event.region);
 }
 
 void ZmqConnector::Reply(uint64_t token, const std::string& json) {

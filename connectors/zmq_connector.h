@@ -4,11 +4,17 @@
 //        (journal, then engine); replies keep the request's envelope and the
 //        event/reply is the last frame. Works with REQ and pipelining DEALERs.
 //   push (PULL): no reply; rejected messages are dead-lettered.
+// With Curve (ingest.auth), the socket is a CurveZMQ server: the ZAP handler
+// (zap_handler.h) admits only listed client keys and names the client in each
+// message's User-Id; an event whose source or region that client may not send
+// is answered (ack) and dead-lettered as `unauthorized`.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -16,10 +22,16 @@
 #include <zmq.hpp>
 
 #include "connectors/connector.h"
+#include "connectors/curve_auth.h"
 
 namespace vigia::connectors {
 
 enum class ZmqMode : uint8_t { kAck, kPush };
+
+struct ZmqCurve {
+  CurveServerKeys keys;
+  const ClientKeyHandle* clients = nullptr;  // must outlive the connector
+};
 
 struct ZmqStats {
   std::atomic<uint64_t> received{0};
@@ -29,9 +41,10 @@ struct ZmqStats {
 
 class ZmqConnector : public Connector {
  public:
-  // `context` and `stats` must outlive the connector.
+  // `context` and `stats` must outlive the connector. With `curve`, the socket
+  // requires CurveZMQ (REQUIRES: the ZAP handler serves curve->keys.zap_domain).
   ZmqConnector(zmq::context_t& context, std::string endpoint, ZmqMode mode, size_t max_message,
-               ZmqStats& stats);
+               ZmqStats& stats, std::optional<ZmqCurve> curve = std::nullopt);
 
   std::string_view name() const override { return name_; }
   std::string Open() override;
@@ -42,6 +55,9 @@ class ZmqConnector : public Connector {
 
  private:
   void OnMessage(IngestChannel& channel, EventDecoder& decoder);
+  // With Curve: "source" or "region" when the message's client may not send
+  // `event`, else empty. Sets `client` to the client's name.
+  std::string_view Forbidden(const zmq::message_t& body, const Event& event, std::string& client) const;
   void Reply(uint64_t token, const std::string& json);
   void SendReply(std::vector<zmq::message_t>& envelope, const std::string& json);
   void FlushPending();
@@ -53,6 +69,8 @@ class ZmqConnector : public Connector {
   ZmqMode mode_;
   size_t max_message_;
   ZmqStats& stats_;
+  std::optional<ZmqCurve> curve_;
+  std::shared_ptr<const ClientKeySet> clients_;  // curve_->clients, as of this loop turn
   uint64_t next_token_ = 1;
   // Envelopes of events waiting for the core's reply.
   std::unordered_map<uint64_t, std::vector<zmq::message_t>> waiting_;

@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 #include <zmq.hpp>
 
+#include "connectors/curve_gate.h"
 #include "connectors/file_connector.h"
 #include "connectors/zmq_connector.h"
 #include "daemon/core.h"
@@ -25,6 +26,7 @@ namespace vigia::daemon {
 struct Controller::Impl {
   config::Config config;
   zmq::context_t context{1};
+  std::unique_ptr<connectors::CurveGate> curve;  // ingest.auth, alerts.auth; outlives the sockets
   connectors::CatalogHandle catalogs;  // replaced whole on reload
   std::unique_ptr<Core> core;
   std::vector<std::unique_ptr<connectors::Connector>> connectors;
@@ -45,6 +47,8 @@ struct Controller::Impl {
   int StartHttp(const DecodeLimits& limits);
   ReloadOutcome Reload(const char* via);
   void ReloadTokens();
+  int StartCurve(CoreOptions& core_options);
+  void ReloadClientKeys();
   void Stop();
 };
 
@@ -87,6 +91,7 @@ int Controller::Run() {
     if (signo == SIGHUP) {
       impl_->Reload("sighup");
       impl_->ReloadTokens();
+      impl_->ReloadClientKeys();
       continue;
     }
     spdlog::info("{} signal={}", log::kStopping, strsignal(signo));
@@ -126,6 +131,7 @@ int Controller::Impl::Start() {
   core_options.catalogs = &catalogs;
   core_options.notifier = config.notifier;
   core_options.node = config.node;
+  if (int rc = StartCurve(core_options); rc != 0) return rc;
   core = std::make_unique<Core>(context, core_options, rules.rules);
   if (std::string err = core->Open(); !err.empty()) {
     spdlog::error("{} reason=\"{}\"", log::kStartFailed, err);
@@ -142,8 +148,12 @@ int Controller::Impl::Start() {
 
   for (const auto& bind : config.ingest.zmq) {
     auto mode = bind.mode == config::ZmqMode::kAck ? connectors::ZmqMode::kAck : connectors::ZmqMode::kPush;
+    std::optional<connectors::ZmqCurve> zmq_curve;
+    if (config.ingest.auth)
+      zmq_curve = connectors::ZmqCurve{curve->ServerKeys(connectors::kIngestZapDomain),
+                                       &curve->Clients(connectors::kIngestZapDomain)};
     auto c = std::make_unique<connectors::ZmqConnector>(context, bind.endpoint, mode,
-                                                        config.ingest.max_message, zmq_stats);
+                                                        config.ingest.max_message, zmq_stats, zmq_curve);
     if (std::string err = c->Open(); !err.empty()) {
       spdlog::error("{} reason=\"{}\"", log::kStartFailed, err);
       return 1;
@@ -200,14 +210,16 @@ int Controller::Impl::StartHttp(const DecodeLimits& limits) {
     else reply["diagnostics"] = outcome.diagnostics;
     return boost::json::serialize(reply);
   };
+  std::optional<http::TlsFiles> tls;
+  if (config.http->tls) tls = http::TlsFiles{config.http->tls->cert, config.http->tls->key};
   http_server = std::make_unique<http::HttpServer>(context, catalogs, limits, std::move(tokens),
-                                                   reload, config.http->bind);
+                                                   reload, config.http->bind, std::move(tls));
   if (std::string err = http_server->Open(); !err.empty()) {
     spdlog::error("{} reason=\"{}\"", log::kStartFailed, err);
     return 1;
   }
-  spdlog::info("{} connector=http bind={} port={}", log::kListening, config.http->bind,
-               http_server->bound_port());
+  spdlog::info("{} connector=http bind={} port={} tls={}", log::kListening, config.http->bind,
+               http_server->bound_port(), config.http->tls ? "on" : "off");
   connector_threads.emplace_back([this] { http_server->Run(stop_connectors); });
   return 0;
 }
@@ -223,6 +235,47 @@ void Controller::Impl::ReloadTokens() {
   size_t n = loaded.value().entries().size();
   http_server->SetTokens(std::move(loaded).value());
   spdlog::info("tokens.reloaded tokens={}", n);
+}
+
+// CurveZMQ (daemon.md): the ZAP handler must serve before a Curve socket binds.
+int Controller::Impl::StartCurve(CoreOptions& core_options) {
+  std::vector<connectors::CurveGate::Domain> domains;
+  if (config.ingest.auth)
+    domains.push_back({connectors::kIngestZapDomain, config.ingest.auth->curve_secret_key_file,
+                       config.ingest.auth->clients_dir});
+  if (config.alerts && config.alerts->auth)
+    domains.push_back({connectors::kAlertsZapDomain, config.alerts->auth->curve_secret_key_file,
+                       config.alerts->auth->clients_dir});
+  if (domains.empty()) return 0;
+  curve = std::make_unique<connectors::CurveGate>(context, [](const auto& r) {
+    spdlog::warn("curve.refused domain={} address={} reason=\"{}\" suppressed={}", r.domain,
+                 r.address, r.reason, r.suppressed);
+  });
+  if (auto errors = curve->Open(domains); !errors.empty()) {
+    std::string text;
+    for (const auto& e : errors) text += "\n  " + e;
+    spdlog::error("{} reason=curve{}", log::kStartFailed, text);
+    return 2;
+  }
+  for (const auto& d : domains)
+    spdlog::info("curve.ready domain={} clients={}", d.name, curve->Clients(d.name).load()->size());
+  if (config.alerts && config.alerts->auth)
+    core_options.publish_curve = curve->ServerKeys(connectors::kAlertsZapDomain);
+  return 0;
+}
+
+void Controller::Impl::ReloadClientKeys() {
+  if (!curve) return;
+  for (const auto& r : curve->Reload()) {
+    if (r.errors.empty()) {
+      spdlog::info("curve.keys_reloaded domain={} clients={}", r.domain, r.keys);
+      continue;
+    }
+    std::string text;
+    for (const auto& e : r.errors) text += "\n  " + e;
+    spdlog::error("curve.keys_reload_failed domain={} clients_dir={}; previous keys stay active{}",
+                  r.domain, r.clients_dir.string(), text);
+  }
 }
 
 Controller::Impl::ReloadOutcome Controller::Impl::Reload(const char* via) {

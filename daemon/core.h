@@ -22,6 +22,7 @@
 #include <zmq.hpp>
 
 #include "config/notifier_config.h"
+#include "connectors/curve_auth.h"
 #include "connectors/ingest_channel.h"
 #include "core/event_decoder.h"
 #include "daemon/alert_store.h"
@@ -64,6 +65,8 @@ struct CoreOptions {
   // Absent: alerts are stored and published, not sent anywhere.
   std::optional<config::NotifierConfig> notifier;
   std::string node = "vigia";  // names this daemon in the watchdog's heartbeat
+  // alerts.auth: the `publish` endpoints require CurveZMQ (the ZAP handler must serve its domain).
+  std::optional<connectors::CurveServerKeys> publish_curve;
 };
 
 // A wall clock that tests can replace.
@@ -104,6 +107,7 @@ class Core : public engine::AlertSink {
   void OnDurable();
   void Evaluate(Event& event);
   void Tick();
+  void WarnCappedRules();
   void WriteCheckpoint();
   void FlushWrites();
   void ApplyRetention();
@@ -160,7 +164,8 @@ class Core : public engine::AlertSink {
   std::vector<AlertWrite> alert_writes_;  // written at the next tick, in one transaction
   TimeUs grace_until_ = 0;           // wall clock; the engine clock is held before it
   TimeUs held_clock_ = INT64_MIN;    // the recovered engine clock
-  TimeUs next_checkpoint_ = 0, next_retention_ = 0;
+  TimeUs next_checkpoint_ = 0, next_retention_ = 0, next_cap_check_ = 0;
+  std::map<std::string, uint64_t> capped_warned_;  // rule id → keys_capped already logged
   TimeUs evaluated_arrival_ = INT64_MIN;     // of the last event evaluated
   TimeUs checkpointed_arrival_ = INT64_MIN;  // of the last event in the newest checkpoint
   bool recovering_ = false;

@@ -21,6 +21,14 @@ void AddApiOptions(CLI::App* cmd, vigia::cli::ApiOptions& api) {
                   "a file holding the API token (default: $VIGIA_TOKEN)");
 }
 
+// --client-key and --server-key: CurveZMQ on push and watch.
+void AddCurveOptions(CLI::App* cmd, vigia::cli::CurveClientOptions& curve) {
+  cmd->add_option("--client-key", curve.client_key,
+                  "CurveZMQ: this client's key pair (NAME.key from vigia keygen)");
+  cmd->add_option("--server-key", curve.server_key,
+                  "CurveZMQ: a file with the daemon's public key ('public: ...')");
+}
+
 // Whether the command line has option `name` (as "--name" or "--name=...").
 bool Mentions(int argc, char** argv, std::string_view name) {
   for (int i = 1; i < argc; ++i) {
@@ -110,6 +118,7 @@ int main(int argc, char** argv) {
   push_cmd->add_option("--endpoint", push.endpoint, "ack endpoint")->capture_default_str();
   push_cmd->add_option("file", push.file, "events (JSON Lines; - for stdin)")
       ->capture_default_str();
+  AddCurveOptions(push_cmd, push.curve);
 
   WatchOptions watch;
   auto* watch_cmd = app.add_subcommand("watch", "follow the alert stream");
@@ -118,6 +127,22 @@ int main(int argc, char** argv) {
   watch_cmd->add_option("--level", watch.level, "minimum level: info, watch, warning, critical");
   watch_cmd->add_option("--region", watch.region, "only this region, e.g. MX-CHH");
   watch_cmd->add_flag("--json", watch.json, "print each alert's JSON");
+  AddCurveOptions(watch_cmd, watch.curve);
+
+  KeygenOptions keygen;
+  auto* keygen_cmd = app.add_subcommand(
+      "keygen", "make a CurveZMQ key pair: NAME.key (secret) and NAME.pub.yaml (for clients_dir)");
+  keygen_cmd->add_option("name", keygen.name, "the client's name (the file names)")->required();
+  keygen_cmd->add_option("--dir", keygen.dir, "where to write (made with mode 0700)")
+      ->capture_default_str();
+  keygen_cmd
+      ->add_option("--source", keygen.sources, "the source this key may send as (repeatable)")
+      ->allow_extra_args(false)
+      ->delimiter(',');
+  keygen_cmd
+      ->add_option("--region", keygen.regions, "only events of this region (repeatable; default any)")
+      ->allow_extra_args(false)
+      ->delimiter(',');
 
   AlertsOptions alerts;
   auto* alerts_cmd =
@@ -256,6 +281,7 @@ int main(int argc, char** argv) {
   if (*export_cmd) return RunExport(export_opts);
   if (*push_cmd) return RunPush(push);
   if (*watch_cmd) return RunWatch(watch);
+  if (*keygen_cmd) return RunKeygen(keygen, std::cout, std::cerr);
   if (*alerts_cmd) return RunAlerts(alerts, std::cout, std::cerr);
   if (*alert_cmd) return RunAlerts(alert, std::cout, std::cerr);
   if (*ack_cmd) return RunAck(ack, std::cout, std::cerr);

@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "config/detail/values.h"
+#include "core/yaml_documents.h"
 
 namespace vigia::config::detail {
 namespace {
@@ -106,7 +107,7 @@ Source ParseSource(std::string name, std::string_view text, std::vector<Diagnost
   Diagnostic d;
   d.code = "C001";
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
+    std::vector<YAML::Node> docs = LoadYamlDocuments(std::string(text));
     if (docs.size() <= 1) {
       if (!docs.empty()) source.root = docs[0];
       source.ok = true;

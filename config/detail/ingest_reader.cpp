@@ -34,7 +34,7 @@ void Reader::ReadIngest(const Entry& e) {
     } else if (f.name == "dedup_window") {
       if (auto d = c_.Duration(f)) config_.ingest.dedup_window = *d;
     } else if (f.name == "auth") {
-      ReadAuth(f);
+      config_.ingest.auth = ReadAuth(f);
     } else {
       ReadFiles(f);
     }
@@ -72,8 +72,8 @@ void Reader::ReadZmq(const Entry& e) {
   }
 }
 
-void Reader::ReadAuth(const Entry& e) {
-  if (!c_.ExpectMap(e)) return;
+std::optional<CurveAuth> Reader::ReadAuth(const Entry& e) {
+  if (!c_.ExpectMap(e)) return std::nullopt;
   Checker::Scope scope(c_, e.name);
   std::vector<Entry> entries = c_.Entries(e.value, kAuthKeys);
   // Half a Curve setup is a mistake, not a request for no authentication.
@@ -89,7 +89,8 @@ void Reader::ReadAuth(const Entry& e) {
       auth.clients_dir = *path;
     }
   }
-  if (ok) config_.ingest.auth = std::move(auth);
+  if (!ok) return std::nullopt;
+  return auth;
 }
 
 void Reader::ReadFiles(const Entry& e) {

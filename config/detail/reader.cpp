@@ -17,8 +17,9 @@ constexpr std::array<std::string_view, 3> kStorageKeys = {"path", "retention", "
 constexpr std::array<std::string_view, 2> kSyncWords = {"full", "normal"};
 constexpr std::array<std::string_view, 3> kEngineKeys = {"allowed_lateness", "max_future_skew",
                                                          "startup_grace"};
-constexpr std::array<std::string_view, 1> kAlertsKeys = {"publish"};
-constexpr std::array<std::string_view, 2> kHttpKeys = {"bind", "tokens_file"};
+constexpr std::array<std::string_view, 2> kAlertsKeys = {"publish", "auth"};
+constexpr std::array<std::string_view, 3> kHttpKeys = {"bind", "tokens_file", "tls"};
+constexpr std::array<std::string_view, 2> kTlsKeys = {"cert", "key"};
 constexpr std::array<std::string_view, 2> kLogKeys = {"level", "format"};
 constexpr std::array<std::string_view, 5> kLevelWords = {"trace", "debug", "info", "warn", "error"};
 constexpr std::array<std::string_view, 2> kFormatWords = {"text", "json"};
@@ -73,8 +74,10 @@ bool Reader::Require(const YAML::Node& map, const std::vector<Entry>& entries,
     auto found =
         std::find_if(entries.begin(), entries.end(), [&](const Entry& e) { return e.name == key; });
     if (found != entries.end()) continue;
+    all = false;
     // A misspelt key was reported as unknown with this one as its suggestion;
-    // calling it missing as well would report one mistake twice.
+    // calling it missing as well would report one mistake twice (but it is
+    // still missing: callers read the required entries once this is true).
     bool misspelt = false;
     const std::array<std::string_view, 1> wanted = {key};
     for (auto it = map.begin(); it != map.end(); ++it) {
@@ -85,7 +88,6 @@ bool Reader::Require(const YAML::Node& map, const std::vector<Entry>& entries,
     if (misspelt) continue;
     c_.Error("C108", map,
              "missing required key '" + std::string(key) + "' in '" + c_.KeyName("") + "'");
-    all = false;
   }
   return all;
 }
@@ -232,12 +234,20 @@ void Reader::ReadAlerts(const Entry& e) {
   if (!c_.ExpectMap(e)) return;
   Checker::Scope scope(c_, e.name);
   std::vector<Entry> entries = c_.Entries(e.value, kAlertsKeys);
-  if (!Require(e.value, entries, {"publish"})) return;
+  bool ok = Require(e.value, entries, {"publish"});
+  AlertsConfig alerts;
   for (const Entry& f : entries) {
-    if (std::optional<Endpoint> endpoint = ZmqEndpoint(f)) {
-      config_.alerts = AlertsConfig{endpoint->text, c_.PosOf(Checker::Anchor(f))};
+    if (f.name == "auth") {
+      alerts.auth = ReadAuth(f);
+      ok = ok && alerts.auth.has_value();
+    } else if (std::optional<Endpoint> endpoint = ZmqEndpoint(f)) {
+      alerts.publish = endpoint->text;
+      alerts.pos = c_.PosOf(Checker::Anchor(f));
+    } else {
+      ok = false;
     }
   }
+  if (ok) config_.alerts = std::move(alerts);
 }
 
 void Reader::ReadHttp(const Entry& e) {
@@ -250,6 +260,11 @@ void Reader::ReadHttp(const Entry& e) {
     if (f.name == "tokens_file") {
       ++ways_in_;  // counted even if bad: its own error says what is wrong
       if (auto path = Path(f)) http.tokens_file = *path;
+      continue;
+    }
+    if (f.name == "tls") {
+      http.tls = ReadTls(f);
+      ok = ok && http.tls.has_value();
       continue;
     }
     std::optional<std::string> text = c_.Text(f);
@@ -273,6 +288,37 @@ void Reader::ReadHttp(const Entry& e) {
     Claim(f, "http://" + *text, *address);
   }
   if (ok) config_.http = std::move(http);
+}
+
+std::optional<HttpConfig::Tls> Reader::ReadTls(const Entry& e) {
+  if (!c_.ExpectMap(e)) return std::nullopt;
+  Checker::Scope scope(c_, e.name);
+  std::vector<Entry> entries = c_.Entries(e.value, kTlsKeys);
+  // A certificate without its key (or the reverse) is a mistake, not a request for plain HTTP.
+  bool ok = Require(e.value, entries, {"cert", "key"});
+  HttpConfig::Tls tls;
+  for (const Entry& f : entries) {
+    std::optional<std::filesystem::path> path = ReadableFile(f);
+    ok = ok && path.has_value();
+    if (path) (f.name == "cert" ? tls.cert : tls.key) = *path;
+  }
+  if (!ok) return std::nullopt;
+  return tls;
+}
+
+std::optional<std::filesystem::path> Reader::ReadableFile(const Entry& e) {
+  std::optional<std::filesystem::path> path = Path(e);
+  if (!path) return std::nullopt;
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(*path, ec);
+  if (!exists || std::filesystem::is_directory(*path, ec) || ::access(path->c_str(), R_OK) != 0) {
+    c_.Error("C103", Checker::Anchor(e),
+             std::string(exists ? "cannot read" : "no such file") + " '" + path->string() + "' for '" +
+                 c_.KeyName(e.name) + "'",
+             exists ? "vigiad must be able to read it (check its owner and mode)" : "");
+    return std::nullopt;
+  }
+  return path;
 }
 
 void Reader::ReadLog(const Entry& e) {

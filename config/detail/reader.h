@@ -65,10 +65,14 @@ class Reader {
   void ReadEngine(const Entry& e);
   void ReadIngest(const Entry& e);  // ingest_reader.cpp
   void ReadZmq(const Entry& e);     // ingest_reader.cpp
-  void ReadAuth(const Entry& e);    // ingest_reader.cpp
+  // `{curve_secret_key_file, clients_dir}`, for ingest and alerts; ingest_reader.cpp
+  std::optional<CurveAuth> ReadAuth(const Entry& e);
   void ReadFiles(const Entry& e);   // ingest_reader.cpp
   void ReadAlerts(const Entry& e);
   void ReadHttp(const Entry& e);
+  std::optional<HttpConfig::Tls> ReadTls(const Entry& e);
+  // Path(), and the file exists and is readable (C103 otherwise).
+  std::optional<std::filesystem::path> ReadableFile(const Entry& e);
   void ReadLog(const Entry& e);
 
   // The `notifier` section: receivers in notifier_reader.cpp, the rest in

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -46,9 +47,16 @@ struct ExportOptions {
 };
 int RunExport(const ExportOptions& options);
 
+// CurveZMQ for push and watch (daemon.md "CurveZMQ"): both files or neither.
+struct CurveClientOptions {
+  std::string client_key;  // NAME.key from `vigia keygen`: public + secret
+  std::string server_key;  // a file with the server's `public:` key
+};
+
 struct PushOptions {
   std::string endpoint = "tcp://127.0.0.1:7701";
   std::string file = "-";
+  CurveClientOptions curve;
 };
 int RunPush(const PushOptions& options);
 
@@ -57,7 +65,17 @@ struct WatchOptions {
   std::string level;   // minimum level; empty: all
   std::string region;  // empty: all
   bool json = false;   // print the alert JSON instead of a line
+  CurveClientOptions curve;
 };
 int RunWatch(const WatchOptions& options);
+
+// `vigia keygen NAME`: writes DIR/NAME.key (mode 0600; DIR made 0700) and
+// DIR/NAME.pub.yaml, never replacing a file; prints where.
+struct KeygenOptions {
+  std::string name;
+  std::string dir = ".";
+  std::vector<std::string> sources, regions;  // for NAME.pub.yaml
+};
+int RunKeygen(const KeygenOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace vigia::cli

@@ -12,6 +12,7 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
+#include "connectors/curve_auth.h"
 #include "daemon/cli/alert_line.h"
 #include "daemon/cli/commands.h"
 #include "daemon/cli/common.h"
@@ -37,6 +38,33 @@ std::string Describe(const std::string& topic, const std::string& json) {
   return line;
 }
 
+// Makes `s` a CurveZMQ client when both key files are given. False (after
+// saying why on stderr) on a bad or half setup.
+bool SetUpCurve(zmq::socket_t& s, const CurveClientOptions& curve, const char* command) {
+  if (curve.client_key.empty() && curve.server_key.empty()) return true;
+  if (curve.client_key.empty() || curve.server_key.empty()) {
+    std::cerr << "vigia " << command << ": CurveZMQ needs both --client-key and --server-key\n";
+    return false;
+  }
+  auto client = connectors::LoadKeyPair(curve.client_key, /*private_file=*/false);
+  if (!client) {
+    std::cerr << "vigia " << command << ": " << client.error() << "\n";
+    return false;
+  }
+  auto server = connectors::LoadPublicKey(curve.server_key);
+  if (!server) {
+    std::cerr << "vigia " << command << ": " << server.error() << "\n";
+    return false;
+  }
+  try {
+    connectors::MakeCurveClient(s, *client, *server);
+  } catch (const zmq::error_t& e) {
+    std::cerr << "vigia " << command << ": cannot use CurveZMQ: " << e.what() << "\n";
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 int RunPush(const PushOptions& options) {
@@ -54,6 +82,7 @@ int RunPush(const PushOptions& options) {
   zmq::socket_t s(context, zmq::socket_type::dealer);
   s.set(zmq::sockopt::linger, 2000);
   s.set(zmq::sockopt::rcvtimeo, kReplyTimeoutMs);
+  if (!SetUpCurve(s, options.curve, "push")) return kExitUsage;
   try {
     s.connect(options.endpoint);
   } catch (const zmq::error_t& e) {
@@ -107,6 +136,7 @@ int RunWatch(const WatchOptions& options) {
   }
   zmq::context_t context;
   zmq::socket_t s(context, zmq::socket_type::sub);
+  if (!SetUpCurve(s, options.curve, "watch")) return kExitUsage;
   try {
     s.connect(options.endpoint);
   } catch (const zmq::error_t& e) {
