@@ -123,6 +123,7 @@ std::string Core::Open() {
     pub_.set(zmq::sockopt::linger, 0);
     pub_.set(zmq::sockopt::sndhwm, 100000);
     pub_.bind(kAlertsInproc);
+    if (options_.publish_curve) connectors::MakeCurveServer(pub_, *options_.publish_curve);
   } catch (const zmq::error_t& e) {
     return std::string("cannot bind the internal bus: ") + e.what();
   }
@@ -170,6 +171,10 @@ void Core::Tick() {
       break;
     }
   if (target != INT64_MIN) engine_->AdvanceTo(target);
+  if (now >= next_cap_check_) {
+    WarnCappedRules();
+    next_cap_check_ = now + kMinute;
+  }
   if (notifier_) notifier_->Poll(now, Healthy());
   if (!db_) {
     if (notifier_) notifier_->AfterCommit();
@@ -183,6 +188,18 @@ void Core::Tick() {
   if (now >= next_retention_) {
     ApplyRetention();
     next_retention_ = now + kDay;
+  }
+}
+
+void Core::WarnCappedRules() {
+  const auto& counters = engine_->counters();
+  for (const auto& r : rules_->rules()) {
+    const uint64_t capped = counters[r.index].keys_capped;
+    uint64_t& warned = capped_warned_[r.rule->id];
+    if (capped > warned)
+      spdlog::warn("engine.keys_capped rule={} events_not_tracked={} (the rule holds its maximum of open keys)",
+                   r.rule->id, capped - warned);
+    warned = capped;
   }
 }
 
@@ -478,6 +495,7 @@ std::string Core::HandleQuery(const std::string& request) {
       o["late"] = c.late;
       o["no_key"] = c.no_key;
       o["dropped"] = c.dropped;
+      o["keys_capped"] = c.keys_capped;
       out.push_back(std::move(o));
     }
     return Ok(boost::json::serialize(out));
@@ -524,6 +542,11 @@ std::string Core::MetricsText() const {
   m << "# TYPE vigia_rule_firings_total counter\n";
   for (const auto& r : rules_->rules())
     m << "vigia_rule_firings_total{rule=\"" << r.rule->id << "\"} " << counters[r.index].firings << "\n";
+  m << "# HELP vigia_rule_keys_capped_total Events a rule did not track: it held its maximum of open keys.\n"
+       "# TYPE vigia_rule_keys_capped_total counter\n";
+  for (const auto& r : rules_->rules())
+    m << "vigia_rule_keys_capped_total{rule=\"" << r.rule->id << "\"} " << counters[r.index].keys_capped
+      << "\n";
   m << "# TYPE vigia_events_late_total counter\n";
   uint64_t late = 0;
   for (const auto& c : counters) late += c.late;
@@ -561,8 +584,7 @@ std::string Core::MetricsText() const {
 
 std::string Core::OpenStorage() {
   const StorageOptions& so = *options_.storage;
-  std::error_code ec;
-  std::filesystem::create_directories(so.path.parent_path(), ec);
+  // Database::Open creates the folder (0700) and the file (0600).
   auto db = storage::Database::Open(so.path, so.sync);
   if (!db.has_value()) return "cannot open the database " + so.path.string() + ": " + ToString(db.error());
   db_ = std::move(db).value();
@@ -714,8 +736,15 @@ void Core::FlushWrites() {
     if (!dead_letter_rows_.empty()) return db_->AppendDeadLetters(dead_letter_rows_);
     return {};
   });
-  // Deliveries go out once their rows are on disk.
-  if (st.ok() && notifier_) notifier_->AfterCommit();
+  // Deliveries go out once their rows are on disk, or at once when the disk
+  // fails: an alert must not wait for storage (Notifier::SubmitUncommitted).
+  if (notifier_) {
+    if (st.ok()) {
+      notifier_->AfterCommit();
+    } else {
+      notifier_->SubmitUncommitted();
+    }
+  }
   if (!st.ok()) {
     ++storage_errors_;
     if (storage_errors_ % 100 == 1)

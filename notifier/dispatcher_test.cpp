@@ -87,6 +87,16 @@ class Outcomes {
   std::vector<Outcome> all_;
 };
 
+// Delivers `delivery` with a dispatcher that knows `receiver` alone and
+// returns its outcome; fails the test when none comes within 10 s.
+Outcome DeliverOne(config::Receiver receiver, Delivery delivery) {
+  Dispatcher d(ConfigOf({std::move(receiver)}));
+  d.Start();
+  d.Submit(std::move(delivery));
+  Outcomes outcomes(d);
+  return outcomes.One();
+}
+
 bool Readable(int fd) {
   pollfd p{fd, POLLIN, 0};
   return poll(&p, 1, 0) == 1;
@@ -116,12 +126,8 @@ TEST_CASE("A webhook POST carries the body, the key, the configured headers and 
   bool sms = false;
   SECTION("JSON") {}
   SECTION("SMS text") { sms = w.sms = true; }
-  Dispatcher d(ConfigOf({r}));
-  d.Start();
   const std::string body = sms ? "CRITICAL MX-CHH: 3 amenazas" : R"({"alert":"a-1","tier":0})";
-  d.Submit(D(7, "chihuahua-state", body));
-  Outcomes outcomes(d);
-  const Outcome& o = outcomes.One();
+  const Outcome o = DeliverOne(r, D(7, "chihuahua-state", body));
   CHECK(o.id == 7);
   CHECK(o.receiver == "chihuahua-state");
   CHECK(o.ok);
@@ -151,11 +157,7 @@ TEST_CASE("Configured headers cannot replace Idempotency-Key or Host; userinfo i
       Webhook("hook", "http://us%65r:pa55@127.0.0.1:" + std::to_string(sink.port()));
   std::get<config::WebhookReceiver>(r.kind).headers = {{"Idempotency-Key", "mine", false},
                                                        {"Host", "elsewhere.example", false}};
-  Dispatcher d(ConfigOf({r}));
-  d.Start();
-  d.Submit(D(1, "hook"));
-  Outcomes outcomes(d);
-  CHECK(outcomes.One().ok);
+  CHECK(DeliverOne(r, D(1, "hook")).ok);
   const auto requests = sink.requests();
   REQUIRE(requests.size() == 1);
   CHECK(requests[0].target == "/");
@@ -212,20 +214,13 @@ TEST_CASE("An interim 100 Continue is skipped for the final answer",
     answer.interim = true;
     return answer;
   }});
-  Dispatcher d(ConfigOf({Webhook("hook", sink.Url("/"))}));
-  d.Start();
-  d.Submit(D(1, "hook"));
-  Outcomes outcomes(d);
-  CHECK(outcomes.One().detail == "HTTP 503");
+  CHECK(DeliverOne(Webhook("hook", sink.Url("/")), D(1, "hook")).detail == "HTTP 503");
 }
 
 TEST_CASE("A closed port is a retryable connect failure", "[notifier][dispatch][webhook]") {
   const uint16_t port = testing::ClosedPort();
-  Dispatcher d(ConfigOf({Webhook("down", "http://127.0.0.1:" + std::to_string(port) + "/")}));
-  d.Start();
-  d.Submit(D(1, "down"));
-  Outcomes outcomes(d);
-  const Outcome& o = outcomes.One();
+  const Outcome o =
+      DeliverOne(Webhook("down", "http://127.0.0.1:" + std::to_string(port) + "/"), D(1, "down"));
   CHECK_FALSE(o.ok);
   CHECK_FALSE(o.permanent);
   CHECK(o.detail == "connect: Connection refused");
@@ -345,11 +340,7 @@ TEST_CASE("HTTPS verifies the server against ca_file or the system trust store",
     }
   }
   SECTION("the system trust store does not know the test CA: a permanent failure") {
-    Dispatcher d(ConfigOf({Webhook("tls", sink.Url("/hook"))}));
-    d.Start();
-    d.Submit(D(1, "tls"));
-    Outcomes outcomes(d);
-    const Outcome& o = outcomes.One();
+    const Outcome o = DeliverOne(Webhook("tls", sink.Url("/hook")), D(1, "tls"));
     CHECK_FALSE(o.ok);
     CHECK(o.permanent);
     CHECK(o.detail == "TLS: certificate verify failed");
@@ -358,11 +349,7 @@ TEST_CASE("HTTPS verifies the server against ca_file or the system trust store",
   SECTION("a plain http:// URL against a TLS server fails, retryably") {
     std::string url = sink.Url("/");
     url.replace(0, 5, "http");
-    Dispatcher d(ConfigOf({Webhook("tls", url)}));
-    d.Start();
-    d.Submit(D(1, "tls"));
-    Outcomes outcomes(d);
-    const Outcome& o = outcomes.One();
+    const Outcome o = DeliverOne(Webhook("tls", url), D(1, "tls"));
     CHECK_FALSE(o.ok);
     CHECK_FALSE(o.permanent);
   }
@@ -380,11 +367,7 @@ TEST_CASE("HTTPS to a server whose certificate names another host fails permanen
   }
   config::Receiver r = Webhook("tls", sink->Url("/"));
   std::get<config::WebhookReceiver>(r.kind).ca_file = TestCerts::Get().ca_file;
-  Dispatcher d(ConfigOf({r}));
-  d.Start();
-  d.Submit(D(1, "tls"));
-  Outcomes outcomes(d);
-  const Outcome& o = outcomes.One();
+  const Outcome o = DeliverOne(r, D(1, "tls"));
   CHECK_FALSE(o.ok);
   CHECK(o.permanent);
   CHECK(o.detail == "TLS: certificate verify failed");
@@ -409,14 +392,10 @@ TEST_CASE("An email goes out over STARTTLS with AUTH PLAIN, its headers and dot-
   config::EmailReceiver e = EmailTo(sink, {"guardia@example", "Mecanismo <mecanismo@example>"});
   e.username = "vigia";
   e.password = "hunter2";
-  Dispatcher d(ConfigOf({Email("federal-mechanism", e)}));
-  d.Start();
   const std::string text = "Alerta crítica en MX-CHH\n.line with a dot\n..two dots\n.\nend\n";
   Delivery delivery = D(3, "federal-mechanism", text);
   delivery.subject = "CRÍTICO: 3 amenazas contra periodistas";
-  d.Submit(delivery);
-  Outcomes outcomes(d);
-  const Outcome& o = outcomes.One();
+  const Outcome o = DeliverOne(Email("federal-mechanism", e), delivery);
   CHECK(o.ok);
   CHECK(o.detail == "SMTP 250 2.0.0 ok: queued as 42");
 
@@ -426,7 +405,8 @@ TEST_CASE("An email goes out over STARTTLS with AUTH PLAIN, its headers and dot-
   CHECK(mail.auth_user == "vigia");
   CHECK(mail.auth_password == "hunter2");
   CHECK(mail.auth_over_tls);
-  CHECK(mail.mail_from == "<vigia@example> BODY=8BITMIME");
+  CHECK(mail.mail_from == "vigia@example");
+  CHECK(mail.mail_from_arg == "<vigia@example> BODY=8BITMIME");
   CHECK(mail.rcpt == std::vector<std::string>{"guardia@example", "mecanismo@example"});
   CHECK_FALSE(mail.helo.empty());
 
@@ -461,11 +441,7 @@ TEST_CASE("STARTTLS: required, opportunistic and off against a server without it
   config::EmailReceiver e = EmailTo(sink);
   SECTION("required: not sent, retryable") {
     e.starttls = config::StartTls::kRequired;
-    Dispatcher d(ConfigOf({Email("mail", e)}));
-    d.Start();
-    d.Submit(D(1, "mail"));
-    Outcomes outcomes(d);
-    const Outcome& o = outcomes.One();
+    const Outcome o = DeliverOne(Email("mail", e), D(1, "mail"));
     CHECK_FALSE(o.ok);
     CHECK_FALSE(o.permanent);
     CHECK(o.detail == "SMTP: the server does not offer STARTTLS");
@@ -473,11 +449,7 @@ TEST_CASE("STARTTLS: required, opportunistic and off against a server without it
   }
   SECTION("opportunistic: sent in the clear") {
     e.starttls = config::StartTls::kOpportunistic;
-    Dispatcher d(ConfigOf({Email("mail", e)}));
-    d.Start();
-    d.Submit(D(1, "mail", "hola"));
-    Outcomes outcomes(d);
-    CHECK(outcomes.One().ok);
+    CHECK(DeliverOne(Email("mail", e), D(1, "mail", "hola")).ok);
     REQUIRE(sink.mails().size() == 1);
     CHECK_FALSE(sink.mails()[0].tls);
   }
@@ -485,11 +457,7 @@ TEST_CASE("STARTTLS: required, opportunistic and off against a server without it
     e.starttls = config::StartTls::kOpportunistic;
     e.username = "vigia";
     e.password = "hunter2";
-    Dispatcher d(ConfigOf({Email("mail", e)}));
-    d.Start();
-    d.Submit(D(1, "mail"));
-    Outcomes outcomes(d);
-    const Outcome& o = outcomes.One();
+    const Outcome o = DeliverOne(Email("mail", e), D(1, "mail"));
     CHECK_FALSE(o.ok);
     CHECK(o.detail == "SMTP: no TLS, so the password is not sent");
     for (const std::string& c : sink.commands()) CHECK(c.rfind("AUTH", 0) != 0);
@@ -498,11 +466,7 @@ TEST_CASE("STARTTLS: required, opportunistic and off against a server without it
     e.starttls = config::StartTls::kOff;
     e.username = "vigia";
     e.password = "hunter2";
-    Dispatcher d(ConfigOf({Email("mail", e)}));
-    d.Start();
-    d.Submit(D(1, "mail"));
-    Outcomes outcomes(d);
-    CHECK(outcomes.One().ok);
+    CHECK(DeliverOne(Email("mail", e), D(1, "mail")).ok);
     REQUIRE(sink.mails().size() == 1);
     CHECK(sink.mails()[0].auth_password == "hunter2");
     CHECK_FALSE(sink.mails()[0].tls);
@@ -513,11 +477,7 @@ TEST_CASE("SMTP refusals: 5xx permanent, 4xx retryable, one refused recipient of
           "[notifier][dispatch][smtp]") {
   SECTION("550 on the only RCPT") {
     SmtpSink sink({.refuse_rcpt = "guardia@example"});
-    Dispatcher d(ConfigOf({Email("mail", EmailTo(sink))}));
-    d.Start();
-    d.Submit(D(1, "mail"));
-    Outcomes outcomes(d);
-    const Outcome& o = outcomes.One();
+    const Outcome o = DeliverOne(Email("mail", EmailTo(sink)), D(1, "mail"));
     CHECK_FALSE(o.ok);
     CHECK(o.permanent);
     CHECK(o.detail == "SMTP 550 5.1.1 <guardia@example>: no such user (RCPT TO)");
@@ -525,22 +485,15 @@ TEST_CASE("SMTP refusals: 5xx permanent, 4xx retryable, one refused recipient of
   }
   SECTION("450 on the only RCPT") {
     SmtpSink sink({.refuse_rcpt = "guardia@example", .refuse_code = 450});
-    Dispatcher d(ConfigOf({Email("mail", EmailTo(sink))}));
-    d.Start();
-    d.Submit(D(1, "mail"));
-    Outcomes outcomes(d);
-    const Outcome& o = outcomes.One();
+    const Outcome o = DeliverOne(Email("mail", EmailTo(sink)), D(1, "mail"));
     CHECK_FALSE(o.ok);
     CHECK_FALSE(o.permanent);
     CHECK(o.detail.rfind("SMTP 450 ", 0) == 0);
   }
   SECTION("one of two refused: the other still gets it") {
     SmtpSink sink({.refuse_rcpt = "nadie@example"});
-    Dispatcher d(ConfigOf({Email("mail", EmailTo(sink, {"nadie@example", "guardia@example"}))}));
-    d.Start();
-    d.Submit(D(1, "mail"));
-    Outcomes outcomes(d);
-    const Outcome& o = outcomes.One();
+    const Outcome o = DeliverOne(Email("mail", EmailTo(sink, {"nadie@example", "guardia@example"})),
+                                 D(1, "mail"));
     CHECK(o.ok);
     CHECK(o.detail ==
           "SMTP 250 2.0.0 ok: queued as 42; 1 of 2 recipients refused: SMTP 550 5.1.1 "
@@ -553,11 +506,7 @@ TEST_CASE("SMTP refusals: 5xx permanent, 4xx retryable, one refused recipient of
     config::EmailReceiver e = EmailTo(sink);
     e.username = "vigia";
     e.password = "hunter2";
-    Dispatcher d(ConfigOf({Email("mail", e)}));
-    d.Start();
-    d.Submit(D(1, "mail"));
-    Outcomes outcomes(d);
-    const Outcome& o = outcomes.One();
+    const Outcome o = DeliverOne(Email("mail", e), D(1, "mail"));
     CHECK_FALSE(o.ok);
     CHECK(o.permanent);
     CHECK(o.detail == "SMTP 535 5.7.8 authentication failed (AUTH)");
@@ -568,21 +517,13 @@ TEST_CASE("smtps:// speaks TLS from the first byte", "[notifier][dispatch][smtp]
   SmtpSink sink({.starttls = false, .implicit_tls = true});
   config::EmailReceiver e = EmailTo(sink);
   SECTION("with the test CA: sent") {
-    Dispatcher d(ConfigOf({Email("mail", e)}));
-    d.Start();
-    d.Submit(D(1, "mail", "hola"));
-    Outcomes outcomes(d);
-    CHECK(outcomes.One().ok);
+    CHECK(DeliverOne(Email("mail", e), D(1, "mail", "hola")).ok);
     REQUIRE(sink.mails().size() == 1);
     CHECK(sink.mails()[0].tls);
   }
   SECTION("with the system store: certificate verify failed") {
     e.ca_file.clear();
-    Dispatcher d(ConfigOf({Email("mail", e)}));
-    d.Start();
-    d.Submit(D(1, "mail", "hola"));
-    Outcomes outcomes(d);
-    const Outcome& o = outcomes.One();
+    const Outcome o = DeliverOne(Email("mail", e), D(1, "mail", "hola"));
     CHECK(o.permanent);
     CHECK(o.detail == "TLS: certificate verify failed");
   }

@@ -33,6 +33,13 @@ std::string Key(const std::string& alert, const std::string& policy, int64_t tie
   return alert + "/" + policy + "/" + std::to_string(tier) + "/" + std::to_string(n);
 }
 
+// A delivery's outcome for the log: an SMTP reply may echo a recipient's
+// address, so only its code is kept (the alert's history has it all).
+std::string LogDetail(const std::string& detail) {
+  if (detail.rfind("SMTP ", 0) == 0) return detail.substr(0, 8);
+  return detail;
+}
+
 bool IsAlertmanager(const config::Receiver& r) {
   return std::holds_alternative<config::AlertmanagerReceiver>(r.kind);
 }
@@ -330,7 +337,7 @@ void Notifier::OnResolved(const std::string& alert_id, const Notice& notice, Tim
 void Notifier::OnOutcome(const Outcome& o, TimeUs now) {
   if (o.id < 0) {  // watchdog or Alertmanager re-post: counted, not retried
     Count(o.receiver, o.ok ? "sent" : "failed");
-    if (!o.ok) spdlog::warn("notifier_delivery_failed receiver={} detail=\"{}\"", o.receiver, o.detail);
+    if (!o.ok) spdlog::warn("notifier_delivery_failed receiver={} detail=\"{}\"", o.receiver, LogDetail(o.detail));
     return;
   }
   in_flight_.erase(o.id);
@@ -362,7 +369,7 @@ void Notifier::OnOutcome(const Outcome& o, TimeUs now) {
       note.note = what + ": " + o.detail + " after " + std::to_string(row.attempts) + " attempt(s)";
       Count(row.receiver, "gave_up");
       spdlog::warn("notifier_gave_up receiver={} attempts={} detail=\"{}\"", row.receiver, row.attempts,
-                   o.detail);
+                   LogDetail(o.detail));
     }
   }
   if (hooks_.history) hooks_.history(row.alert_id, note);
@@ -571,6 +578,10 @@ storage::Status Notifier::WritePending(storage::Database& db) {
 
 void Notifier::AfterCommit() {
   writes_.clear();
+  SubmitUncommitted();
+}
+
+void Notifier::SubmitUncommitted() {
   std::vector<Delivery> batch;
   batch.swap(to_submit_);
   for (Delivery& d : batch)

@@ -128,6 +128,11 @@ class Notifier {
   // After that transaction committed (or with no storage): submits the
   // deliveries whose rows are now durable.
   void AfterCommit();
+  // The transaction failed (a full or broken disk): the deliveries go out all
+  // the same — a panic must not wait for a disk — and the rows stay buffered
+  // for the next WritePending(). A crash before then may send them again,
+  // with the same idempotency keys (at least once).
+  void SubmitUncommitted();
   // Changes are waiting for WritePending()/AfterCommit().
   bool dirty() const { return !writes_.empty() || !to_submit_.empty(); }
 

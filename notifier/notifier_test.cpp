@@ -62,6 +62,15 @@ json::object MakeAlert(const std::string& id, const std::string& level, const st
   return a;
 }
 
+// The notice of a resolution: by an operator (reason "operator") or a retraction.
+Notice Resolution(std::string reason, std::string by) {
+  Notice n;
+  n.kind = Notice::Kind::kResolved;
+  n.reason = std::move(reason);
+  n.by = std::move(by);
+  return n;
+}
+
 // A notifier with recording hooks.
 struct Harness {
   explicit Harness(NotifierConfig config = ExampleConfig(), storage::Database* db = nullptr)
@@ -200,12 +209,8 @@ TEST_CASE("notifier: acknowledging stops further tiers, resolving tells who was 
   h.Loop(kT0 + 3 * kHour);
   CHECK(h.Take().empty());
 
-  Notice n;
-  n.kind = Notice::Kind::kResolved;
-  n.reason = "operator";
-  n.by = "ana";
   h.alerts["a-1"]["status"] = "resolved";
-  h.notifier.OnResolved("a-1", n, kT0 + 4 * kHour);
+  h.notifier.OnResolved("a-1", Resolution("operator", "ana"), kT0 + 4 * kHour);
   h.Loop(kT0 + 4 * kHour);
   REQUIRE(h.sent.size() == 1);
   CHECK(h.sent[0].receiver == "chihuahua-state");
@@ -220,11 +225,7 @@ TEST_CASE("notifier: resolving cancels deliveries not yet tried and notifies nob
   Harness h;
   h.Fire("a-1", "warning", "MX-OAX", kT0);
   h.notifier.Poll(kT0, true);  // the archive row exists but was not submitted yet
-  Notice n;
-  n.kind = Notice::Kind::kResolved;
-  n.reason = "expected_event_arrived";
-  n.by = "vigia";
-  h.notifier.OnResolved("a-1", n, kT0);
+  h.notifier.OnResolved("a-1", Resolution("expected_event_arrived", "vigia"), kT0);
   h.notifier.AfterCommit();
   // Submitted in the same loop before the resolution: it counts as told.
   CHECK(h.Take() == Keys{"archive a-1/default/0/0", "archive a-1/resolved"});
@@ -339,31 +340,13 @@ TEST_CASE("notifier: Alertmanager hears of firing alerts every minute until reso
   h.Answer("alertmanager", true, kT0);
   h.Loop(kT0 + kMinute);
   CHECK(h.Take() == Keys{"alertmanager a-1/refresh"});
-  Notice n;
-  n.kind = Notice::Kind::kResolved;
-  n.reason = "operator";
-  n.by = "ana";
-  h.notifier.OnResolved("a-1", n, kT0 + 90 * kSecond);
+  h.notifier.OnResolved("a-1", Resolution("operator", "ana"), kT0 + 90 * kSecond);
   h.Loop(kT0 + 90 * kSecond);
   const Keys resolved = h.Take();
   CHECK(std::find(resolved.begin(), resolved.end(), "alertmanager a-1/resolved") != resolved.end());
   auto body = json::parse(h.taken.back().receiver == "alertmanager" ? h.taken.back().body : "[{}]");
   h.Loop(kT0 + 3 * kMinute);
   CHECK(h.Take().empty());
-}
-
-TEST_CASE("notifier: the watchdog beats while the daemon is healthy", "[notifier]") {
-  NotifierConfig c = ExampleConfig();
-  c.watchdog = config::WatchdogConfig{{"federal-mechanism"}, kMinute};
-  Harness h(c);
-  h.Loop(kT0);
-  CHECK(h.Take() == Keys{"federal-mechanism watchdog/node-1/0"});
-  h.Loop(kT0 + 30 * kSecond);
-  CHECK(h.Take().empty());
-  h.Loop(kT0 + kMinute, false);  // unhealthy: silence is the alarm
-  CHECK(h.Take().empty());
-  h.Loop(kT0 + kMinute + kSecond);
-  CHECK(h.Take() == Keys{"federal-mechanism watchdog/node-1/1"});
 }
 
 struct TempDb {
@@ -380,6 +363,43 @@ struct TempDb {
   }
   std::filesystem::path dir;
 };
+
+TEST_CASE("notifier: a failing disk does not hold back a delivery, and its rows are written later",
+          "[notifier]") {
+  TempDb tmp;
+  auto db = tmp.Open();
+  Harness h(ExampleConfig(), db.get());
+  h.Fire("a-1", "warning", "MX-CHH", kT0);
+  h.notifier.Poll(kT0, true);
+  // The transaction failed: the delivery goes out all the same...
+  h.notifier.SubmitUncommitted();
+  CHECK(h.Take() == Keys{"chihuahua-state a-1/chihuahua/0/0"});
+  CHECK(h.notifier.dirty());
+  std::vector<storage::OutboxRow> rows;
+  REQUIRE(db->ReadOutbox("a-1", "", [&](const storage::OutboxRow& r) { rows.push_back(r); }).ok());
+  CHECK(rows.empty());
+  // ...and the rows reach the disk when it recovers.
+  h.Loop(kT0 + kSecond);
+  CHECK(h.Take().empty());  // not sent twice
+  REQUIRE(db->ReadOutbox("a-1", "", [&](const storage::OutboxRow& r) { rows.push_back(r); }).ok());
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].idempotency_key == "a-1/chihuahua/0/0");
+}
+
+TEST_CASE("notifier: the watchdog beats while the daemon is healthy", "[notifier]") {
+  NotifierConfig c = ExampleConfig();
+  c.watchdog = config::WatchdogConfig{{"federal-mechanism"}, kMinute};
+  Harness h(c);
+  h.Loop(kT0);
+  CHECK(h.Take() == Keys{"federal-mechanism watchdog/node-1/0"});
+  h.Loop(kT0 + 30 * kSecond);
+  CHECK(h.Take().empty());
+  h.Loop(kT0 + kMinute, false);  // unhealthy: silence is the alarm
+  CHECK(h.Take().empty());
+  h.Loop(kT0 + kMinute + kSecond);
+  CHECK(h.Take() == Keys{"federal-mechanism watchdog/node-1/1"});
+}
+
 
 TEST_CASE("notifier: a restart neither skips nor repeats a tier", "[notifier]") {
   TempDb tmp;
@@ -434,11 +454,7 @@ TEST_CASE("notifier: an acknowledged alert stays quiet across a restart, and its
   h.alerts["a-1"] = MakeAlert("a-1", "warning", "MX-CHH", kT0);
   h.Loop(kT0 + 3 * kHour);
   CHECK(h.Take().empty());
-  Notice n;
-  n.kind = Notice::Kind::kResolved;
-  n.reason = "operator";
-  n.by = "ana";
-  h.notifier.OnResolved("a-1", n, kT0 + 4 * kHour);
+  h.notifier.OnResolved("a-1", Resolution("operator", "ana"), kT0 + 4 * kHour);
   h.Loop(kT0 + 4 * kHour);
   CHECK(h.Take() == Keys{"chihuahua-state a-1/resolved"});
 }

@@ -15,6 +15,7 @@
 #include <boost/json.hpp>
 
 #include "core/time.h"
+#include "daemon/cli/cli_test_util.h"
 #include "daemon/cli/common.h"
 #include "storage/database.h"
 
@@ -22,38 +23,6 @@ namespace vigia::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "vigia-audit-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
-
-struct Output {
-  int code = -1;
-  std::string out, err;
-};
-
-template <typename Fn>
-Output Run(Fn fn, const AuditOptions& options) {
-  std::ostringstream out, err;
-  Output o;
-  o.code = fn(options, out, err);
-  o.out = out.str();
-  o.err = err.str();
-  return o;
-}
 
 // Edits the file as an attacker with write access would.
 void Tamper(const fs::path& db, const char* sql) {
@@ -70,7 +39,7 @@ void Tamper(const fs::path& db, const char* sql) {
 TimeUs At(const char* rfc3339) { return *ParseRfc3339(rfc3339); }
 
 TEST_CASE("vigia audit verify checks the hash chain; list shows the entries", "[cli][audit]") {
-  TempDir dir;
+  TempDir dir("vigia-audit-test");
   const fs::path path = dir / "vigia.db";
   {
     auto opened = storage::Database::Open(path, storage::SyncMode::kNormal);
@@ -136,7 +105,7 @@ TEST_CASE("vigia audit verify checks the hash chain; list shows the entries", "[
 }
 
 TEST_CASE("vigia audit: an empty log, and files it cannot use", "[cli][audit]") {
-  TempDir dir;
+  TempDir dir("vigia-audit-test");
   AuditOptions o;
   SECTION("an empty audit log is intact") {
     o.db = (dir / "vigia.db").string();

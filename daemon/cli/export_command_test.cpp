@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "core/event_decoder.h"
+#include "daemon/cli/cli_test_util.h"
 #include "storage/database.h"
 
 namespace vigia::cli {
@@ -25,23 +26,6 @@ namespace fs = std::filesystem;
 const fs::path kSource = VIGIA_SOURCE_DIR;
 const fs::path kRules = kSource / "rules/examples";
 const fs::path kEvents = kSource / "rules/examples/events.jsonl";
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "vigia-export-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
 
 std::string ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -92,7 +76,7 @@ void WriteJournal(const fs::path& db_path, const std::vector<Event>& events, Arr
 
 TEST_CASE("export then replay, and replay --from-db, give the alerts of the original file",
           "[cli][export]") {
-  TempDir dir;
+  TempDir dir("vigia-export-test");
   const auto events = DecodeFile(kEvents);
   REQUIRE(events.size() > 700);
   // The arrivals `vigia replay` gives a file: the newest event time so far. A
@@ -158,7 +142,7 @@ TEST_CASE("export then replay, and replay --from-db, give the alerts of the orig
 }
 
 TEST_CASE("replay --from-db evaluates each event at its journaled arrival", "[cli][export]") {
-  TempDir dir;
+  TempDir dir("vigia-export-test");
   // A killing reported two hours after it happened: live, the lethal-attack
   // alert fired on its arrival. Replaying the export can only know its time.
   const std::string line =
@@ -188,7 +172,7 @@ TEST_CASE("replay --from-db evaluates each event at its journaled arrival", "[cl
 }
 
 TEST_CASE("export and replay --from-db refuse what they cannot use", "[cli][export]") {
-  TempDir dir;
+  TempDir dir("vigia-export-test");
   const std::string rules = "--rules " + Quote(kRules) + " ";
   SECTION("no database: exit 2, and none is created") {
     CHECK(Vigia("export --db " + Quote(dir / "missing.db"), dir / "out", dir / "err") == 2);

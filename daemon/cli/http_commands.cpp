@@ -22,6 +22,26 @@
 namespace vigia::cli {
 namespace {
 
+// An API reply whose body is JSON.
+struct JsonReply {
+  HttpReply http;
+  boost::json::value json;
+};
+
+// Opens a session on `api`, sends the request (as ApiSession::Call) and parses
+// the reply. On failure one line is on `err` and the error is the exit code.
+Result<JsonReply, int> CallJson(const ApiOptions& api, HttpMethod method, const std::string& target,
+                                const std::string& body, const ApiAction& action, std::ostream& err,
+                                unsigned also = 0) {
+  auto session = ApiSession::Open(api, err);
+  if (!session) return MakeError(session.error());
+  auto reply = session->Call(method, target, body, action, err, also);
+  if (!reply) return MakeError(reply.error());
+  auto json = session->ParseJson(*reply, err);
+  if (!json) return MakeError(json.error());
+  return JsonReply{*std::move(reply), *std::move(json)};
+}
+
 bool OneOf(const std::string& value, std::initializer_list<const char*> allowed) {
   return std::any_of(allowed.begin(), allowed.end(), [&](const char* a) { return value == a; });
 }
@@ -86,18 +106,14 @@ void PrintAlertDetail(const boost::json::object& a, std::ostream& out) {
 }
 
 int ShowAlert(const AlertsOptions& options, std::ostream& out, std::ostream& err) {
-  auto session = ApiSession::Open(options.api, err);
-  if (!session) return session.error();
   ApiAction action{"read alerts", "viewer", options.id, "read"};
-  auto reply = session->Call(HttpMethod::kGet, "/api/v1/alerts/" + PercentEncode(options.id), "",
-                             action, err);
+  auto reply = CallJson(options.api, HttpMethod::kGet,
+                        "/api/v1/alerts/" + PercentEncode(options.id), "", action, err);
   if (!reply) return reply.error();
-  auto json = session->ParseJson(*reply, err);
-  if (!json) return json.error();
   if (options.json) {
-    out << reply->body << "\n";
-  } else if (json->is_object()) {
-    PrintAlertDetail(json->as_object(), out);
+    out << reply->http.body << "\n";
+  } else if (reply->json.is_object()) {
+    PrintAlertDetail(reply->json.as_object(), out);
   }
   return kExitOk;
 }
@@ -116,19 +132,15 @@ int ChangeAlert(const ChangeAlertOptions& options, const char* op, const char* c
     err << "vigia " << op << ": --by NAME is required ($USER is not set)\n";
     return kExitUsage;
   }
-  auto session = ApiSession::Open(options.api, err);
-  if (!session) return session.error();
   boost::json::object body;
   body["by"] = by;
   if (!options.note.empty()) body["note"] = options.note;
   ApiAction action{std::string(change) + " alerts", "operator", options.id, change};
-  auto reply =
-      session->Call(HttpMethod::kPost, "/api/v1/alerts/" + PercentEncode(options.id) + "/" + op,
-                    boost::json::serialize(body), action, err);
+  auto reply = CallJson(options.api, HttpMethod::kPost,
+                        "/api/v1/alerts/" + PercentEncode(options.id) + "/" + op,
+                        boost::json::serialize(body), action, err);
   if (!reply) return reply.error();
-  auto json = session->ParseJson(*reply, err);
-  if (!json) return json.error();
-  if (json->is_object()) out << done << ": " << AlertLine(json->as_object()) << "\n";
+  if (reply->json.is_object()) out << done << ": " << AlertLine(reply->json.as_object()) << "\n";
   return kExitOk;
 }
 
@@ -188,25 +200,21 @@ int RunAlerts(const AlertsOptions& options, std::ostream& out, std::ostream& err
     }
     return ShowAlert(options, out, err);
   }
-  auto session = ApiSession::Open(options.api, err);
-  if (!session) return session.error();
   const std::string target = "/api/v1/alerts" + QueryString({{"status", options.status},
                                                              {"region", options.region},
                                                              {"group", options.group},
                                                              {"level", options.level},
                                                              {"since", options.since}});
-  auto reply =
-      session->Call(HttpMethod::kGet, target, "", ApiAction{"list alerts", "viewer", "", ""}, err);
+  auto reply = CallJson(options.api, HttpMethod::kGet, target, "",
+                        ApiAction{"list alerts", "viewer", "", ""}, err);
   if (!reply) return reply.error();
-  auto json = session->ParseJson(*reply, err);
-  if (!json) return json.error();
   if (options.json) {
-    out << reply->body << "\n";
+    out << reply->http.body << "\n";
     return kExitOk;
   }
   size_t shown = 0;
-  if (json->is_array())
-    for (const auto& a : json->as_array())
+  if (reply->json.is_array())
+    for (const auto& a : reply->json.as_array())
       if (a.is_object()) {
         out << std::left << std::setw(12) << JsonField(a.as_object(), "status") << " "
             << AlertLine(a.as_object()) << "\n";
@@ -225,18 +233,14 @@ int RunResolve(const ChangeAlertOptions& options, std::ostream& out, std::ostrea
 }
 
 int RunDeadLetters(const DeadLettersOptions& options, std::ostream& out, std::ostream& err) {
-  auto session = ApiSession::Open(options.api, err);
-  if (!session) return session.error();
-  auto reply = session->Call(HttpMethod::kGet, "/api/v1/deadletters", "",
-                             ApiAction{"read dead letters", "operator", "", ""}, err);
+  auto reply = CallJson(options.api, HttpMethod::kGet, "/api/v1/deadletters", "",
+                        ApiAction{"read dead letters", "operator", "", ""}, err);
   if (!reply) return reply.error();
-  auto json = session->ParseJson(*reply, err);
-  if (!json) return json.error();
-  if (!json->is_array()) {
+  if (!reply->json.is_array()) {
     err << "vigia: vigiad answered dead letters that are not a list\n";
     return kExitProblems;
   }
-  boost::json::array letters = std::move(json->as_array());
+  boost::json::array letters = std::move(reply->json.as_array());
   const size_t total = letters.size();
   if (options.limit > 0 && letters.size() > options.limit) letters.resize(options.limit);
   if (options.json) {
@@ -272,22 +276,18 @@ int RunDeadLetters(const DeadLettersOptions& options, std::ostream& out, std::os
 }
 
 int RunRules(const RulesOptions& options, std::ostream& out, std::ostream& err) {
-  auto session = ApiSession::Open(options.api, err);
-  if (!session) return session.error();
-  auto reply = session->Call(HttpMethod::kGet, "/api/v1/rules", "",
-                             ApiAction{"list rules", "viewer", "", ""}, err);
+  auto reply = CallJson(options.api, HttpMethod::kGet, "/api/v1/rules", "",
+                        ApiAction{"list rules", "viewer", "", ""}, err);
   if (!reply) return reply.error();
-  auto json = session->ParseJson(*reply, err);
-  if (!json) return json.error();
   if (options.json) {
-    out << reply->body << "\n";
+    out << reply->http.body << "\n";
     return kExitOk;
   }
   std::vector<std::vector<std::string>> rows = {{"RULE", "LEVEL", "PATTERN", "EVALUATIONS",
                                                  "FIRINGS", "SUPPRESSED", "LATE", "NO KEY",
                                                  "DROPPED", "FILE"}};
-  if (json->is_array())
-    for (const auto& item : json->as_array()) {
+  if (reply->json.is_array())
+    for (const auto& item : reply->json.as_array()) {
       if (!item.is_object()) continue;
       const auto& r = item.as_object();
       std::string level = JsonField(r, "level");
@@ -307,17 +307,13 @@ int RunRules(const RulesOptions& options, std::ostream& out, std::ostream& err) 
 }
 
 int RunReload(const ApiOptions& options, std::ostream& out, std::ostream& err) {
-  auto session = ApiSession::Open(options, err);
-  if (!session) return session.error();
-  auto reply = session->Call(HttpMethod::kPost, "/api/v1/rules/reload", "",
-                             ApiAction{"reload rules", "admin", "", ""}, err, 422);
+  auto reply = CallJson(options, HttpMethod::kPost, "/api/v1/rules/reload", "",
+                        ApiAction{"reload rules", "admin", "", ""}, err, 422);
   if (!reply) return reply.error();
-  auto json = session->ParseJson(*reply, err);
-  if (!json) return json.error();
   const boost::json::object empty;
-  const auto& result = json->is_object() ? json->as_object() : empty;
+  const auto& result = reply->json.is_object() ? reply->json.as_object() : empty;
   const std::string diagnostics = JsonField(result, "diagnostics");
-  if (reply->status == 422) {
+  if (reply->http.status == 422) {
     // The diagnostics end with their count and "previous rules stay active".
     if (diagnostics.empty())
       err << "vigia: vigiad refused the new rules; the previous rules stay active\n";
@@ -366,41 +362,34 @@ int RunSilenceAdd(const SilenceAddOptions& options, std::ostream& out, std::ostr
   const std::string by = ByOrUser(options.by);
   if (by.empty()) return usage("--by NAME is required ($USER is not set)");
 
-  auto session = ApiSession::Open(options.api, err);
-  if (!session) return session.error();
   boost::json::object body{{"where", std::move(where)}, {"ends", FormatRfc3339(*ends)}, {"by", by}};
   if (starts) body["starts"] = FormatRfc3339(*starts);
   if (!options.reason.empty()) body["reason"] = options.reason;
-  auto reply = session->Call(HttpMethod::kPost, "/api/v1/silences", boost::json::serialize(body),
-                             ApiAction{"add silences", "operator", "", ""}, err);
+  auto reply =
+      CallJson(options.api, HttpMethod::kPost, "/api/v1/silences", boost::json::serialize(body),
+               ApiAction{"add silences", "operator", "", ""}, err);
   if (!reply) return reply.error();
-  auto json = session->ParseJson(*reply, err);
-  if (!json) return json.error();
   if (options.json) {
-    out << reply->body << "\n";
-  } else if (json->is_object()) {
+    out << reply->http.body << "\n";
+  } else if (reply->json.is_object()) {
     // The id alone on stdout, for scripts; what it covers for people.
-    out << JsonField(json->as_object(), "id") << "\n";
-    err << "silenced: " << SilenceLine(json->as_object()) << "\n";
+    out << JsonField(reply->json.as_object(), "id") << "\n";
+    err << "silenced: " << SilenceLine(reply->json.as_object()) << "\n";
   }
   return kExitOk;
 }
 
 int RunSilenceList(const SilenceListOptions& options, std::ostream& out, std::ostream& err) {
-  auto session = ApiSession::Open(options.api, err);
-  if (!session) return session.error();
-  auto reply = session->Call(HttpMethod::kGet, "/api/v1/silences", "",
-                             ApiAction{"list silences", "operator", "", ""}, err);
+  auto reply = CallJson(options.api, HttpMethod::kGet, "/api/v1/silences", "",
+                        ApiAction{"list silences", "operator", "", ""}, err);
   if (!reply) return reply.error();
-  auto json = session->ParseJson(*reply, err);
-  if (!json) return json.error();
   if (options.json) {
-    out << reply->body << "\n";
+    out << reply->http.body << "\n";
     return kExitOk;
   }
   size_t shown = 0;
-  if (json->is_array())
-    for (const auto& s : json->as_array())
+  if (reply->json.is_array())
+    for (const auto& s : reply->json.as_array())
       if (s.is_object()) {
         out << SilenceLine(s.as_object()) << "\n";
         ++shown;
@@ -414,17 +403,13 @@ int RunSilenceRm(const SilenceRmOptions& options, std::ostream& out, std::ostrea
     err << "vigia silence rm: give the silence's ID (vigia silence list shows them)\n";
     return kExitUsage;
   }
-  auto session = ApiSession::Open(options.api, err);
-  if (!session) return session.error();
   const std::string body =
       options.by.empty() ? "" : boost::json::serialize(boost::json::object{{"by", options.by}});
   ApiAction action{"end silences", "operator", options.id, "end", "silence"};
-  auto reply = session->Call(HttpMethod::kDelete, "/api/v1/silences/" + PercentEncode(options.id),
-                             body, action, err);
+  auto reply = CallJson(options.api, HttpMethod::kDelete,
+                        "/api/v1/silences/" + PercentEncode(options.id), body, action, err);
   if (!reply) return reply.error();
-  auto json = session->ParseJson(*reply, err);
-  if (!json) return json.error();
-  if (json->is_object()) out << "ended: " << SilenceLine(json->as_object()) << "\n";
+  if (reply->json.is_object()) out << "ended: " << SilenceLine(reply->json.as_object()) << "\n";
   return kExitOk;
 }
 

@@ -16,6 +16,7 @@
 #include "config/notifier_config.h"
 #include "core/time.h"
 #include "daemon/cli/alert_line.h"
+#include "daemon/cli/cli_test_util.h"
 #include "daemon/cli/common.h"
 #include "daemon/cli/http_client.h"
 #include "daemon/http/server_test_util.h"
@@ -28,25 +29,6 @@ namespace ht = daemon::http::testing;
 using daemon::CoreOptions;
 using daemon::http::HttpServer;
 
-// A fresh folder under the system's temporary folder, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "vigia-cli-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
-
 std::string ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream out;
@@ -58,21 +40,6 @@ void WriteFile(const fs::path& path, const std::string& text,
                fs::perms perms = fs::perms::owner_read | fs::perms::owner_write) {
   std::ofstream(path, std::ios::binary) << text;
   fs::permissions(path, perms);
-}
-
-struct Output {
-  int code = -1;
-  std::string out, err;
-};
-
-template <typename Options, typename Fn>
-Output Run(Fn fn, const Options& options) {
-  std::ostringstream out, err;
-  Output o;
-  o.code = fn(options, out, err);
-  o.out = out.str();
-  o.err = err.str();
-  return o;
 }
 
 // API options for the test daemon with the secret of one of its test tokens

@@ -4,9 +4,12 @@
 #include <openssl/evp.h>
 #include <strings.h>
 
+#include <cctype>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <sstream>
+#include <system_error>
 #include <thread>
 
 #include <boost/asio/as_tuple.hpp>
@@ -31,30 +34,157 @@ namespace {
 
 constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
 
-std::string DecodeBase64(const std::string& in) {
+std::optional<std::string> DecodeBase64(std::string_view in) {
   std::string out(in.size(), '\0');
   const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                                 reinterpret_cast<const unsigned char*>(in.data()),
                                 static_cast<int>(in.size()));
-  if (n < 0) return "";
+  if (n < 0) return std::nullopt;
   size_t size = static_cast<size_t>(n);
   for (size_t i = in.size(); i > 0 && in[i - 1] == '='; --i) --size;  // EVP pads with zeros
   out.resize(size);
   return out;
 }
 
-bool StartsWith(const std::string& line, std::string_view prefix) {
-  return line.size() >= prefix.size() &&
-         strncasecmp(line.data(), prefix.data(), prefix.size()) == 0;
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
 }
 
-std::string Between(const std::string& line, char open, char close) {
-  const size_t a = line.find(open), b = line.find(close, a == std::string::npos ? 0 : a);
-  if (a == std::string::npos || b == std::string::npos) return "";
-  return line.substr(a + 1, b - a - 1);
+// RFC 2047 "Q": "_" is a space, "=XX" a byte.
+std::string QDecode(std::string_view in) {
+  std::string out;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '_') {
+      out += ' ';
+    } else if (in[i] == '=' && i + 2 < in.size() && HexDigit(in[i + 1]) >= 0 &&
+               HexDigit(in[i + 2]) >= 0) {
+      out += static_cast<char>(HexDigit(in[i + 1]) * 16 + HexDigit(in[i + 2]));
+      i += 2;
+    } else {
+      out += in[i];
+    }
+  }
+  return out;
+}
+
+bool IEquals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+bool StartsWith(std::string_view line, std::string_view prefix) {
+  return line.size() >= prefix.size() && IEquals(line.substr(0, prefix.size()), prefix);
+}
+
+std::string Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return std::string(s);
+}
+
+// "<a@b> SIZE=12" → "a@b"; without <>, the argument trimmed.
+std::string Address(std::string_view arg) {
+  const size_t lt = arg.find('<'), gt = arg.find('>');
+  if (lt != std::string_view::npos && gt != std::string_view::npos && gt > lt)
+    return std::string(arg.substr(lt + 1, gt - lt - 1));
+  return Trim(arg);
+}
+
+// Splits mail.message into unfolded headers and the body.
+void ParseMessage(SmtpMail& mail) {
+  const std::string_view text = mail.message;
+  const size_t end = text.find("\r\n\r\n");
+  mail.body = end == std::string_view::npos ? "" : std::string(text.substr(end + 4));
+  std::istringstream lines{std::string(text.substr(0, end))};
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    if ((line[0] == ' ' || line[0] == '\t') && !mail.headers.empty()) {
+      mail.headers.back().second += line;  // unfold: the CRLF goes, the whitespace stays
+      continue;
+    }
+    const size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    mail.headers.emplace_back(line.substr(0, colon),
+                              Trim(std::string_view(line).substr(colon + 1)));
+  }
+}
+
+// Forgets the envelope and the message; keeps HELO, TLS and AUTH.
+void ResetTransaction(SmtpMail& mail) {
+  SmtpMail next;
+  next.helo = std::move(mail.helo);
+  next.tls = mail.tls;
+  next.auth_user = std::move(mail.auth_user);
+  next.auth_password = std::move(mail.auth_password);
+  next.auth_over_tls = mail.auth_over_tls;
+  mail = std::move(next);
 }
 
 }  // namespace
+
+std::string DecodeEncodedWords(std::string_view value) {
+  std::string out;
+  size_t i = 0;
+  bool last_was_word = false;
+  std::string pending_space;
+  while (i < value.size()) {
+    if (value.substr(i, 2) == "=?") {
+      // =?charset?E?text?=
+      const size_t q1 = value.find('?', i + 2);
+      const size_t q2 = q1 == std::string_view::npos ? q1 : value.find('?', q1 + 1);
+      const size_t close = q2 == std::string_view::npos ? q2 : value.find("?=", q2 + 1);
+      if (close != std::string_view::npos && q2 == q1 + 2) {
+        const char enc = static_cast<char>(std::toupper(static_cast<unsigned char>(value[q1 + 1])));
+        const std::string_view text = value.substr(q2 + 1, close - q2 - 1);
+        std::optional<std::string> decoded;
+        if (enc == 'B') decoded = DecodeBase64(text);
+        if (enc == 'Q') decoded = QDecode(text);
+        if (decoded) {
+          // Whitespace between two encoded words is dropped (RFC 2047 §6.2).
+          if (!last_was_word) out += pending_space;
+          pending_space.clear();
+          out += *decoded;
+          last_was_word = true;
+          i = close + 2;
+          continue;
+        }
+      }
+    }
+    if (value[i] == ' ' || value[i] == '\t') {
+      pending_space += value[i++];
+      continue;
+    }
+    out += pending_space;
+    pending_space.clear();
+    out += value[i++];
+    last_was_word = false;
+  }
+  out += pending_space;
+  return out;
+}
+
+std::string SmtpMail::Header(std::string_view name) const {
+  for (const auto& [n, v] : headers)
+    if (IEquals(n, name)) return v;
+  return "";
+}
+
+std::string SmtpMail::DecodedHeader(std::string_view name) const {
+  return DecodeEncodedWords(Header(name));
+}
+
+std::string SmtpMail::Describe() const {
+  std::ostringstream out;
+  out << "MAIL FROM:<" << mail_from << ">";
+  for (const auto& r : rcpt) out << " RCPT TO:<" << r << ">";
+  out << "\n";
+  for (const auto& [n, v] : headers) out << "    " << n << ": " << v << "\n";
+  out << "    body: " << body.substr(0, 400) << (body.size() > 400 ? "..." : "") << "\n";
+  return out.str();
+}
 
 struct SmtpSink::Impl {
   explicit Impl(SmtpSinkOptions options_in) : options(std::move(options_in)) {
@@ -126,6 +256,7 @@ struct SmtpSink::Impl {
       Record(line);
       std::string reply;
       if (StartsWith(line, "EHLO ") || StartsWith(line, "HELO ")) {
+        ResetTransaction(mail);
         mail.helo = line.substr(5);
         reply = "250-sink.test greets " + mail.helo + "\r\n";
         if (options.starttls && !c.tls) reply += "250-STARTTLS\r\n";
@@ -139,7 +270,7 @@ struct SmtpSink::Impl {
         mail = SmtpMail();
         continue;
       } else if (StartsWith(line, "AUTH PLAIN ") && options.auth) {
-        const std::string plain = DecodeBase64(line.substr(11));
+        const std::string plain = DecodeBase64(std::string_view(line).substr(11)).value_or("");
         const size_t a = plain.find('\0'), b = plain.find('\0', a + 1);
         if (a != std::string::npos && b != std::string::npos) {
           mail.auth_user = plain.substr(a + 1, b - a - 1);
@@ -149,11 +280,12 @@ struct SmtpSink::Impl {
         reply = options.refuse_auth ? "535 5.7.8 authentication failed\r\n"
                                     : "235 2.7.0 authenticated\r\n";
       } else if (StartsWith(line, "MAIL FROM:")) {
-        mail.mail_from = line.substr(10);
-        mail.rcpt.clear();
+        ResetTransaction(mail);
+        mail.mail_from_arg = line.substr(10);
+        mail.mail_from = Address(mail.mail_from_arg);
         reply = "250 2.1.0 ok\r\n";
       } else if (StartsWith(line, "RCPT TO:")) {
-        const std::string address = Between(line, '<', '>');
+        const std::string address = Address(std::string_view(line).substr(8));
         if (!options.refuse_rcpt.empty() && address == options.refuse_rcpt) {
           reply =
               std::to_string(options.refuse_code) + " 5.1.1 <" + address + ">: no such user\r\n";
@@ -161,6 +293,8 @@ struct SmtpSink::Impl {
           mail.rcpt.push_back(address);
           reply = "250 2.1.5 ok\r\n";
         }
+      } else if (StartsWith(line, "DATA") && mail.rcpt.empty()) {
+        reply = "554 5.5.1 no valid recipients\r\n";
       } else if (StartsWith(line, "DATA")) {
         if (!co_await c.Send("354 end data with <CR><LF>.<CR><LF>\r\n")) co_return;
         std::string data_line;
@@ -171,15 +305,19 @@ struct SmtpSink::Impl {
           mail.message += (data_line.rfind('.', 0) == 0 ? data_line.substr(1) : data_line) + "\r\n";
         }
         mail.tls = c.tls.has_value();
+        mail.at = std::chrono::system_clock::now();
+        ParseMessage(mail);
         {
           std::lock_guard lock(mu);
           mails.push_back(mail);
         }
         cv.notify_all();
-        mail.wire.clear();
-        mail.message.clear();
+        ResetTransaction(mail);
         reply = "250 2.0.0 ok: queued as 42\r\n";
-      } else if (StartsWith(line, "RSET") || StartsWith(line, "NOOP")) {
+      } else if (StartsWith(line, "RSET")) {
+        ResetTransaction(mail);
+        reply = "250 2.0.0 ok\r\n";
+      } else if (StartsWith(line, "NOOP")) {
         reply = "250 2.0.0 ok\r\n";
       } else if (StartsWith(line, "QUIT")) {
         co_await c.Send("221 2.0.0 bye\r\n");
@@ -226,6 +364,16 @@ std::vector<std::string> SmtpSink::commands() const {
 bool SmtpSink::WaitForMails(size_t n, std::chrono::milliseconds timeout) const {
   std::unique_lock lock(impl_->mu);
   return impl_->cv.wait_for(lock, timeout, [&] { return impl_->mails.size() >= n; });
+}
+
+std::string SmtpSink::Describe() const {
+  std::ostringstream out;
+  const auto all = mails();
+  out << all.size() << " message(s) at the SMTP sink on port " << port() << ":\n";
+  for (const auto& m : all) out << "  " << m.Describe();
+  out << "commands:\n";
+  for (const auto& line : commands()) out << "  " << line << "\n";
+  return out.str();
 }
 
 }  // namespace vigia::notifier::testing
