@@ -28,6 +28,10 @@ const RouteCase kApiRoutes[] = {
     {V::post, "/api/v1/rules/reload", "", Role::kAdmin},
     {V::get, "/api/v1/deadletters", "", Role::kOperator},
     {V::get, "/api/v1/stream", "", Role::kViewer},
+    {V::get, "/api/v1/silences", "", Role::kOperator},
+    {V::post, "/api/v1/silences", R"({"where":{"region":"MX-CHH"},"ends":"2099-01-01T00:00:00Z","by":"x"})",
+     Role::kOperator},
+    {V::delete_, "/api/v1/silences/s-0000000000000000", "", Role::kOperator},
 };
 
 std::string SecretFor(Role role) { return std::string(ToString(role)) + "-secret"; }

@@ -45,6 +45,40 @@ std::string ReadFile(const std::filesystem::path& path) {
   return out.str();
 }
 
+std::vector<std::string> InheritedEnvironment() {
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) env.emplace_back(*e);
+  return env;
+}
+
+// Starts `argv` (argv[0] a path) with `env`, stdin /dev/null, stdout and
+// stderr to the files; the child dies with the test process.
+pid_t Spawn(std::vector<std::string> argv_text, std::vector<std::string> env_text,
+            const std::string& out_path, const std::string& err_path) {
+  std::vector<char*> argv, envp;
+  for (auto& a : argv_text) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  for (auto& e : env_text) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);  // a crashed test run leaves no child behind
+    if (getppid() != parent) _exit(126);
+    const int in = open("/dev/null", O_RDONLY);
+    const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (in < 0 || out < 0 || err < 0) _exit(126);
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(err, 2);
+    execve(argv[0], argv.data(), envp.data());
+    _exit(127);
+  }
+  return pid;
+}
+
 void WriteFile(const std::filesystem::path& path, std::string_view text) {
   // Written aside and renamed, so that a reload never reads half a file.
   const std::filesystem::path tmp = path.string() + ".tmp";
@@ -259,32 +293,7 @@ void Daemon::Start(const std::vector<std::string>& args) {
   // async-signal-safe calls until execve.
   std::vector<std::string> argv_text = {VIGIA_VIGIAD, "--config", config_path().string()};
   argv_text.insert(argv_text.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_text) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env_text = Environment();
-  std::vector<char*> envp;
-  for (auto& e : env_text) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  const std::string err_path = (dir_ / "stderr.log").string();
-  const std::string out_path = (dir_ / "stdout.log").string();
-  const pid_t parent = getpid();
-
-  pid_ = fork();
-  REQUIRE(pid_ >= 0);
-  if (pid_ == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);  // a crashed test run leaves no daemon behind
-    if (getppid() != parent) _exit(126);
-    const int in = open("/dev/null", O_RDONLY);
-    const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (in < 0 || out < 0 || err < 0) _exit(126);
-    dup2(in, 0);
-    dup2(out, 1);
-    dup2(err, 2);
-    execve(argv[0], argv.data(), envp.data());
-    _exit(127);
-  }
+  pid_ = Spawn(argv_text, Environment(), (dir_ / "stdout.log").string(), (dir_ / "stderr.log").string());
 }
 
 bool Daemon::StartAndWaitReady(Ms timeout) {
@@ -411,6 +420,36 @@ SubClient Daemon::Subscribe(const std::vector<std::string>& prefixes) {
   FAIL("no probe alert reached a subscriber of " << AlertsEndpoint() << " within 10 s; stderr:\n"
                                                  << Tail(Stderr()));
   throw std::logic_error("unreachable");
+}
+
+CommandResult RunCommand(const std::vector<std::string>& argv_text,
+                         const std::vector<std::string>& env_text, Ms timeout) {
+  char tmpl[] = "/tmp/vigia-e2e-cmd-XXXXXX";
+  REQUIRE(mkdtemp(tmpl) != nullptr);
+  const std::filesystem::path dir = tmpl;
+  const std::string out_path = (dir / "out").string(), err_path = (dir / "err").string();
+  const pid_t pid = Spawn(argv_text, env_text.empty() ? InheritedEnvironment() : env_text, out_path, err_path);
+  CommandResult result;
+  const auto deadline = Clock::now() + timeout;
+  int status = 0;
+  for (;;) {
+    const pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) {
+      result.exit = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      break;
+    }
+    if (Clock::now() >= deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  result.out = ReadFile(out_path);
+  result.err = ReadFile(err_path);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  return result;
 }
 
 }  // namespace vigia::e2e

@@ -153,4 +153,14 @@ class Daemon {
   zmq::context_t context_{1};
 };
 
+struct CommandResult {
+  int exit = -1;  // 128 + signal when killed; -1 on timeout
+  std::string out, err;
+};
+
+// Runs `argv` (argv[0] a path) with environment `env` ("NAME=value"; the
+// test's own when empty), stdin /dev/null, killing it after `timeout`.
+CommandResult RunCommand(const std::vector<std::string>& argv,
+                         const std::vector<std::string>& env = {}, Ms timeout = std::chrono::seconds(30));
+
 }  // namespace vigia::e2e

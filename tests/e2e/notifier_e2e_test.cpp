@@ -624,67 +624,6 @@ std::string Metrics(const Daemon& d) {
 
 // --- processes ---
 
-struct CommandResult {
-  int exit = -1;  // 128 + signal when killed; -1 on timeout
-  std::string out, err;
-};
-
-// Runs `argv` with environment `env` ("NAME=value"; the test's when empty),
-// killing it after `timeout`.
-CommandResult RunCommand(const std::vector<std::string>& argv_text,
-                         const std::vector<std::string>& env_text = {}, Ms timeout = 30s) {
-  char tmpl[] = "/tmp/vigia-e2e-cmd-XXXXXX";
-  REQUIRE(mkdtemp(tmpl) != nullptr);
-  const std::filesystem::path dir = tmpl;
-  const std::string out_path = (dir / "out").string(), err_path = (dir / "err").string();
-  std::vector<std::string> args = argv_text, env = env_text;
-  std::vector<char*> argv, envp;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(126);
-    const int in = open("/dev/null", O_RDONLY);
-    const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (in < 0 || out < 0 || err < 0) _exit(126);
-    dup2(in, 0);
-    dup2(out, 1);
-    dup2(err, 2);
-    if (env.empty())
-      execv(argv[0], argv.data());
-    else
-      execve(argv[0], argv.data(), envp.data());
-    _exit(127);
-  }
-  CommandResult result;
-  const auto deadline = Clock::now() + timeout;
-  int status = 0;
-  for (;;) {
-    const pid_t r = waitpid(pid, &status, WNOHANG);
-    if (r == pid) {
-      result.exit = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      break;
-    }
-    if (Clock::now() >= deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-  result.out = ReadFile(out_path);
-  result.err = ReadFile(err_path);
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
-  return result;
-}
-
 std::string ShowCommand(const CommandResult& r) {
   return "exit " + std::to_string(r.exit) + "\nstdout:\n" + Tail(r.out) + "\nstderr:\n" +
          Tail(r.err);

@@ -145,58 +145,6 @@ std::string ErrorField(std::string_view reply) {
 
 // --- processes ---
 
-struct CommandResult {
-  int exit = -1;  // -1 on timeout
-  std::string out, err;
-};
-
-CommandResult RunCommand(const std::vector<std::string>& argv_text, Ms timeout = 30s) {
-  char tmpl[] = "/tmp/vigia-e2e-cmd-XXXXXX";
-  REQUIRE(mkdtemp(tmpl) != nullptr);
-  const fs::path dir = tmpl;
-  const std::string out_path = (dir / "out").string(), err_path = (dir / "err").string();
-  std::vector<std::string> args = argv_text;
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(126);
-    const int in = open("/dev/null", O_RDONLY);
-    const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (in < 0 || out < 0 || err < 0) _exit(126);
-    dup2(in, 0);
-    dup2(out, 1);
-    dup2(err, 2);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  CommandResult result;
-  const auto deadline = Clock::now() + timeout;
-  int status = 0;
-  for (;;) {
-    if (waitpid(pid, &status, WNOHANG) == pid) {
-      result.exit = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      break;
-    }
-    if (Clock::now() >= deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-  result.out = ReadFile(out_path);
-  result.err = ReadFile(err_path);
-  std::error_code ec;
-  fs::remove_all(dir, ec);
-  return result;
-}
-
 mode_t Mode(const fs::path& p) {
   struct stat st {};
   REQUIRE(::stat(p.c_str(), &st) == 0);
