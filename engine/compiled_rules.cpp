@@ -12,31 +12,33 @@ namespace {
 using rules::Condition;
 using rules::PatternKind;
 
-std::optional<std::set<std::string>> Intersect(std::optional<std::set<std::string>> a,
-                                               std::optional<std::set<std::string>> b);
+using ValueSet = std::optional<std::set<std::string>>;
 
-// The event types a condition can hold for, when it pins `type` (through any
-// nesting of all/any); nullopt when any type may match. Over-approximates: the
-// index only narrows which rules are evaluated, the full condition still decides.
-std::optional<std::set<std::string>> RequiredTypes(const Condition* c) {
+ValueSet Intersect(ValueSet a, ValueSet b);
+
+// The values of `field` (type or region) for which a condition can hold, when
+// it pins that field (through any nesting of all/any); nullopt when any value
+// may match. Over-approximates: the index only narrows which rules are
+// evaluated, the full condition still decides.
+ValueSet RequiredValues(const Condition* c, rules::Field field) {
   if (!c) return std::nullopt;
   switch (c->op) {
     case Condition::Op::kIn: {
-      if (c->field.field != rules::Field::kType) return std::nullopt;
+      if (c->field.field != field) return std::nullopt;
       std::set<std::string> out;
       for (const auto& v : c->values) out.insert(v.text);
       return out;
     }
     case Condition::Op::kAll: {
-      std::optional<std::set<std::string>> out;
-      for (const auto& child : c->children) out = Intersect(out, RequiredTypes(&child));
+      ValueSet out;
+      for (const auto& child : c->children) out = Intersect(out, RequiredValues(&child, field));
       return out;
     }
     case Condition::Op::kAny: {
       std::set<std::string> out;
       for (const auto& child : c->children) {
-        auto t = RequiredTypes(&child);
-        if (!t) return std::nullopt;  // one open branch: any type
+        auto t = RequiredValues(&child, field);
+        if (!t) return std::nullopt;  // one open branch: any value
         out.insert(t->begin(), t->end());
       }
       return out;
@@ -46,8 +48,7 @@ std::optional<std::set<std::string>> RequiredTypes(const Condition* c) {
   }
 }
 
-std::optional<std::set<std::string>> Intersect(std::optional<std::set<std::string>> a,
-                                               std::optional<std::set<std::string>> b) {
+ValueSet Intersect(ValueSet a, ValueSet b) {
   if (!a) return b;
   if (!b) return a;
   std::set<std::string> out;
@@ -140,7 +141,9 @@ CompiledRules::CompiledRules(std::shared_ptr<const rules::RuleSet> set,
   // type → candidates; std::map keeps the merge below deterministic.
   std::map<std::string, std::map<uint32_t, Candidate>> typed;
   std::map<uint32_t, Candidate> untyped;
-  auto add = [&](const std::optional<std::set<std::string>>& types, uint32_t idx, bool opening) {
+  // rule index → the regions its opening role is limited to (absent: any).
+  std::map<uint32_t, std::set<std::string>> opening_regions;
+  auto add = [&](const ValueSet& types, uint32_t idx, bool opening) {
     auto mark = [&](Candidate& c) {
       c.rule = idx;
       (opening ? c.opening : c.closing) = true;
@@ -186,12 +189,45 @@ CompiledRules::CompiledRules(std::shared_ptr<const rules::RuleSet> set,
         break;
     }
     const Condition* match = r->match ? &*r->match : nullptr;
-    add(Intersect(RequiredTypes(match), RequiredTypes(c.opening)), c.index, true);
-    for (const Condition* cl : c.closing) add(RequiredTypes(cl), c.index, false);
+    add(Intersect(RequiredValues(match, rules::Field::kType),
+                  RequiredValues(c.opening, rules::Field::kType)),
+        c.index, true);
+    for (const Condition* cl : c.closing) add(RequiredValues(cl, rules::Field::kType), c.index, false);
+    // An opening event must pass `where` (its region list) and match the
+    // conditions; a closing one (absence expect, later sequence steps) is
+    // matched without `where`, so it is never narrowed by region.
+    ValueSet where_regions;
+    if (r->where.region) where_regions.emplace(r->where.region->begin(), r->where.region->end());
+    ValueSet regions = Intersect(Intersect(where_regions, RequiredValues(match, rules::Field::kRegion)),
+                                 RequiredValues(c.opening, rules::Field::kRegion));
+    if (regions) opening_regions.emplace(c.index, std::move(*regions));
     rules_.push_back(std::move(c));
   }
 
-  for (const auto& [idx, cand] : untyped) any_type_.push_back(cand);
+  // Per type, then per region: the candidates an event can open or close.
+  auto index = [&](const std::map<uint32_t, Candidate>& cands) {
+    TypeIndex out;
+    std::set<std::string> named;
+    for (const auto& [idx, cand] : cands)
+      if (auto it = opening_regions.find(idx); it != opening_regions.end())
+        named.insert(it->second.begin(), it->second.end());
+    // `region` empty: for events of a region no rule of the type names.
+    auto candidates_in = [&](const std::string* region) {
+      std::vector<Candidate> list;
+      for (const auto& [idx, cand] : cands) {
+        Candidate c = cand;
+        auto it = opening_regions.find(idx);
+        if (c.opening && it != opening_regions.end())
+          c.opening = region && it->second.count(*region) > 0;
+        if (c.opening || c.closing) list.push_back(c);
+      }
+      return list;
+    };
+    out.other_regions = candidates_in(nullptr);
+    for (const auto& region : named) out.by_region.emplace(region, candidates_in(&region));
+    return out;
+  };
+  any_type_ = index(untyped);
   for (auto& [type, cands] : typed) {
     std::map<uint32_t, Candidate> merged = cands;
     if (type != "alert") {
@@ -202,16 +238,19 @@ CompiledRules::CompiledRules(std::shared_ptr<const rules::RuleSet> set,
         m.closing |= cand.closing;
       }
     }
-    auto& out = by_type_[type];
-    for (const auto& [idx, cand] : merged) out.push_back(cand);
+    by_type_.emplace(type, index(merged));
   }
 }
 
-const std::vector<Candidate>& CompiledRules::CandidatesFor(std::string_view type) const {
-  static const std::vector<Candidate> kNone;
-  auto it = by_type_.find(std::string(type));
-  if (it != by_type_.end()) return it->second;
-  return type == "alert" ? kNone : any_type_;
+const std::vector<Candidate>& CompiledRules::CandidatesFor(std::string_view type,
+                                                           std::string_view region) const {
+  static const TypeIndex kNone;
+  const TypeIndex* t = &any_type_;
+  if (auto it = by_type_.find(type); it != by_type_.end()) t = &it->second;
+  else if (type == "alert") t = &kNone;
+  if (t->by_region.empty()) return t->other_regions;
+  auto it = t->by_region.find(region);
+  return it != t->by_region.end() ? it->second : t->other_regions;
 }
 
 }  // namespace vigia::engine

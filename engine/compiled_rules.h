@@ -65,15 +65,29 @@ class CompiledRules {
   const std::vector<CompiledRule>& rules() const { return rules_; }
   const rules::RuleSet& set() const { return *set_; }
 
-  // The rules an event of `type` may touch, in rule id order. Events of type
+  // The rules an event of `type` in `region` may touch, in rule id order: a
+  // rule scoped to other regions (by `where` or by its conditions) is left out
+  // as an opener, kept only if the event may close its state. Events of type
   // "alert" reach only rules that name `type: alert`.
-  const std::vector<Candidate>& CandidatesFor(std::string_view type) const;
+  const std::vector<Candidate>& CandidatesFor(std::string_view type, std::string_view region) const;
 
  private:
+  // Transparent hashing: look-ups by string_view without a temporary string.
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  template <typename T>
+  using StringMap = std::unordered_map<std::string, T, Hash, std::equal_to<>>;
+  struct TypeIndex {
+    StringMap<std::vector<Candidate>> by_region;  // regions some rule is limited to
+    std::vector<Candidate> other_regions;         // any other region, or none
+  };
+
   std::shared_ptr<const rules::RuleSet> set_;
   std::vector<CompiledRule> rules_;
-  std::unordered_map<std::string, std::vector<Candidate>> by_type_;
-  std::vector<Candidate> any_type_;
+  StringMap<TypeIndex> by_type_;
+  TypeIndex any_type_;
 };
 
 }  // namespace vigia::engine

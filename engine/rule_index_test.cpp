@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: Apache-2.0
+// The rule index (CompiledRules::CandidatesFor): by event type and region. It
+// must only skip rules that could not have been touched, so the tests compare
+// its candidates and, over random streams, an indexed rule set with the same
+// rules written so that the index cannot narrow them.
+#include <random>
+
+#include "engine/test_harness.h"
+
+using vigia::engine::Candidate;
+using vigia::engine::CompiledRules;
+using vigia::engine::testing::Ev;
+using vigia::engine::testing::Harness;
+
+namespace {
+
+// The ids of the rules offered to an event of `type` in `region`, with the
+// roles: "id" opening only, "id/c" closing only, "id/oc" both.
+std::vector<std::string> Offered(const CompiledRules& rules, const std::string& type,
+                                 const std::string& region) {
+  std::vector<std::string> out;
+  for (const Candidate& c : rules.CandidatesFor(type, region)) {
+    std::string id = rules.rules()[c.rule].rule->id;
+    if (c.closing) id += c.opening ? "/oc" : "/c";
+    out.push_back(id);
+  }
+  return out;
+}
+
+using Ids = std::vector<std::string>;
+
+constexpr const char* kScopedRules = R"(
+rules:
+  - id: a-chihuahua
+    level: info
+    where: {region: [MX-CHH]}
+    match: {type: report}
+  - id: b-national
+    level: info
+    match: {type: report}
+  - id: c-south
+    level: info
+    match: {type: report, region: [MX-GRO, MX-OAX]}
+  - id: d-panic-chihuahua
+    level: critical
+    where: {region: [MX-CHH]}
+    absence:
+      after: {type: panic}
+      expect: {type: checkin}
+      within: 1h
+      by: [subject]
+  - id: e-any-type-sonora
+    level: info
+    where: {region: [MX-SON]}
+    match: {category: threat}
+)";
+
+}  // namespace
+
+TEST_CASE("the index offers a region-scoped rule only to events of its regions", "[engine][index]") {
+  auto rules = Harness::Compile(kScopedRules);
+  CHECK(Offered(*rules, "report", "MX-CHH") == Ids{"a-chihuahua", "b-national"});
+  CHECK(Offered(*rules, "report", "MX-GRO") == Ids{"b-national", "c-south"});
+  CHECK(Offered(*rules, "report", "MX-OAX") == Ids{"b-national", "c-south"});
+  CHECK(Offered(*rules, "report", "MX-SON") == Ids{"b-national", "e-any-type-sonora"});
+  CHECK(Offered(*rules, "report", "MX-YUC") == Ids{"b-national"});
+  CHECK(Offered(*rules, "report", "") == Ids{"b-national"});
+  CHECK(Offered(*rules, "panic", "MX-CHH") == Ids{"d-panic-chihuahua"});
+  CHECK(Offered(*rules, "panic", "MX-SON") == Ids{"e-any-type-sonora"});
+  CHECK(Offered(*rules, "panic", "MX-YUC").empty());
+  // An `expect` event closes without `where`: offered in every region.
+  CHECK(Offered(*rules, "checkin", "MX-CHH") == Ids{"d-panic-chihuahua/c"});
+  CHECK(Offered(*rules, "checkin", "MX-YUC") == Ids{"d-panic-chihuahua/c"});
+  CHECK(Offered(*rules, "checkin", "MX-SON") == Ids{"d-panic-chihuahua/c", "e-any-type-sonora"});
+  CHECK(Offered(*rules, "measure", "MX-YUC").empty());
+}
+
+TEST_CASE("a rule of other regions is not evaluated; an all-clear from elsewhere still closes",
+          "[engine][index]") {
+  Harness h(kScopedRules);
+  h.Push(Ev("r1", "2024-05-01T10:00:00Z", "", "MX-YUC"));
+  CHECK(h.counters(0).evaluations == 0);  // a-chihuahua
+  CHECK(h.counters(1).evaluations == 1);  // b-national
+  h.Push(Ev("p1", "2024-05-01T10:01:00Z", R"("subject":"s-1")", "MX-CHH", "panic"));
+  // The check-in comes through another state's service: it closes the absence.
+  h.Push(Ev("c1", "2024-05-01T10:30:00Z", R"("subject":"s-1")", "MX-DUR", "checkin"));
+  h.Finish("2024-05-01T12:00:00Z");
+  for (const auto& a : h.alerts) CHECK(a.rule != "d-panic-chihuahua");
+  CHECK(h.alerts.size() == 1);  // b-national on r1
+}
+
+TEST_CASE("over random streams, indexed rules alert exactly as unindexable equivalents",
+          "[engine][index]") {
+  // Each rule twice: scoped with a `where` region list (indexed), and with the
+  // same scope as `not: {region: {not_in: [...]}}` (offered everywhere).
+  const std::string kinds[] = {
+      "match: {type: report}",
+      "match: {type: [report, media_alert]}\n    count: {at_least: 3, within: 2h, by: [region]}",
+      "sequence:\n      steps: [{type: report, category: threat}, {type: report, category: attack}]\n"
+      "      within: 1d\n      by: [subject]",
+      "absence:\n      after: {type: panic}\n      expect: {type: checkin}\n      within: 30m\n"
+      "      by: [subject]",
+      "heartbeat: {of: {type: checkin}, every: 1h, by: [subject]}",
+  };
+  const std::vector<std::string> regions = {"MX-CHH", "MX-GRO", "MX-OAX", "MX-SON"};
+  // The plain set writes the scope as a negated condition in `match`, which
+  // the index does not analyse.
+  std::string indexed = "rules:\n", plain = "rules:\n";
+  int n = 0;
+  for (const auto& kind : kinds) {
+    for (const auto& scope : {std::string("[MX-CHH]"), std::string("[MX-GRO, MX-OAX]")}) {
+      const std::string id = "r" + std::to_string(n++);
+      indexed += "  - id: " + id + "\n    level: info\n    where: {region: " + scope + "}\n    " +
+                 kind + "\n";
+      std::string k = kind;
+      const std::string not_scope = "not: {region: {not_in: " + scope + "}}";
+      if (k.rfind("match: {", 0) == 0) k.insert(8, not_scope + ", ");
+      else k = "match: {" + not_scope + "}\n    " + k;
+      plain += "  - id: " + id + "\n    level: info\n    " + k + "\n";
+    }
+  }
+  Harness a(indexed), b(plain);
+  // The plain rules really are offered everywhere, the indexed ones are not.
+  // (Only the sequences' later steps, which close without `where`.)
+  for (const Candidate& c : a.engine().rules().CandidatesFor("report", "MX-YUC"))
+    CHECK((!c.opening && c.closing));
+  CHECK(a.engine().rules().CandidatesFor("panic", "MX-YUC").empty());
+  CHECK(b.engine().rules().CandidatesFor("report", "MX-YUC").size() >= 4);
+
+  std::mt19937_64 rng(7);
+  const char* types[] = {"report", "media_alert", "panic", "checkin"};
+  const char* categories[] = {"threat", "attack", "surveillance"};
+  const std::vector<std::string> all_regions = {"MX-CHH", "MX-GRO", "MX-OAX", "MX-SON", "MX-YUC"};
+  int64_t t = 1'714'557'600;  // 2024-05-01T10:00:00Z
+  for (int i = 0; i < 3000; ++i) {
+    t += static_cast<int64_t>(rng() % 600);
+    const std::string type = types[rng() % 4];
+    std::string extra = R"("subject":"s-)" + std::to_string(rng() % 12) + "\"";
+    if (type == "report" || type == "media_alert")
+      extra += R"(,"category":")" + std::string(categories[rng() % 3]) + "\"";
+    const std::string time = vigia::FormatRfc3339(t * 1'000'000);
+    const std::string ev = Ev("e" + std::to_string(i), time, extra, all_regions[rng() % 5], type);
+    a.Push(ev);
+    b.Push(ev);
+  }
+  a.Finish();
+  b.Finish();
+  REQUIRE(a.alerts.size() > 50);
+  REQUIRE(a.alerts.size() == b.alerts.size());
+  for (size_t i = 0; i < a.alerts.size(); ++i) {
+    INFO(i);
+    CHECK(a.alerts[i].rule == b.alerts[i].rule);
+    CHECK(a.alerts[i].events == b.alerts[i].events);
+    CHECK(a.alerts[i].time == b.alerts[i].time);
+  }
+  CHECK(a.retractions.size() == b.retractions.size());
+}
