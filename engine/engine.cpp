@@ -70,7 +70,7 @@ void Engine::Evaluate(const Event& e, const Alert* source) {
   const auto& candidates = rules_->CandidatesFor(e.type, e.region);
   ++order_;
   if (candidates.empty()) return;
-  RecordPtr rec = detail::MakeRecord(e, source);
+  LazyRecord rec{e, source, nullptr};
   const bool is_alert = source != nullptr;
   for (const Candidate& c : candidates) {
     const CompiledRule& r = rules_->rules()[c.rule];
@@ -90,12 +90,18 @@ void Engine::Evaluate(const Event& e, const Alert* source) {
   }
 }
 
-void Engine::EvaluateRule(const CompiledRule& r, const EventView& view, const RecordPtr& rec,
+const Engine::RecordPtr& Engine::LazyRecord::get() {
+  if (!rec) rec = detail::MakeRecord(event, source);
+  return rec;
+}
+
+void Engine::EvaluateRule(const CompiledRule& r, const EventView& view, LazyRecord& rec,
                           bool is_alert, const Candidate& c) {
   if (r.rule->kind == PatternKind::kSequence) return EvaluateSequence(r, view, rec, is_alert, c);
   const rules::Rule& rule = *r.rule;
   const Event& e = *view.event;
-  Entry entry{e.time, order_, rec, {}};
+  // The event as state, made only once some state takes it.
+  auto entry = [&] { return Entry{e.time, order_, rec.get(), {}}; };
   bool late = false;
   auto is_late = [&](uint32_t v) {
     return !is_alert && r.stateful && e.time < clock_ - r.variants[v].lateness;
@@ -105,7 +111,8 @@ void Engine::EvaluateRule(const CompiledRule& r, const EventView& view, const Re
     if (KeyOf(r, view, key_scratch_, values_scratch_)) {
       for (uint32_t v = 0; v < r.variants.size(); ++v) {
         if (is_late(v)) { late = true; continue; }
-        if (KeyState* ks = FindState(r, v, key_scratch_)) OnAbsenceExpect(r, v, key_scratch_, *ks, entry);
+        if (KeyState* ks = FindState(r, v, key_scratch_))
+          OnAbsenceExpect(r, v, key_scratch_, *ks, entry());
       }
     }
   }
@@ -119,11 +126,11 @@ void Engine::EvaluateRule(const CompiledRule& r, const EventView& view, const Re
       if (!state) return;
       KeyState& ks = *state;
       switch (rule.kind) {
-        case PatternKind::kNone: OnNone(r, v, ks, std::move(entry)); break;
-        case PatternKind::kCount: OnCount(r, v, ks, view, std::move(entry)); break;
-        case PatternKind::kSpike: OnSpike(r, v, ks, std::move(entry)); break;
-        case PatternKind::kAbsence: OnAbsenceAfter(r, v, key_scratch_, ks, std::move(entry)); break;
-        case PatternKind::kHeartbeat: OnHeartbeat(r, v, key_scratch_, ks, view, std::move(entry)); break;
+        case PatternKind::kNone: OnNone(r, v, ks, entry()); break;
+        case PatternKind::kCount: OnCount(r, v, ks, view, entry()); break;
+        case PatternKind::kSpike: OnSpike(r, v, ks, entry()); break;
+        case PatternKind::kAbsence: OnAbsenceAfter(r, v, key_scratch_, ks, entry()); break;
+        case PatternKind::kHeartbeat: OnHeartbeat(r, v, key_scratch_, ks, view, entry()); break;
         case PatternKind::kSequence: break;
       }
     }
@@ -131,12 +138,13 @@ void Engine::EvaluateRule(const CompiledRule& r, const EventView& view, const Re
   if (late) ++counters_[r.index].late;
 }
 
-void Engine::EvaluateSequence(const CompiledRule& r, const EventView& view, const RecordPtr& rec,
+void Engine::EvaluateSequence(const CompiledRule& r, const EventView& view, LazyRecord& rec,
                               bool is_alert, const Candidate& c) {
   const rules::Rule& rule = *r.rule;
   const Event& e = *view.event;
   const size_t k = rule.steps.size();
-  std::vector<bool> steps(k, false);
+  std::vector<bool>& steps = steps_scratch_;  // not re-entered: alerts wait in out_
+  steps.assign(k, false);
   bool closing = false;
   if (c.closing)
     for (size_t j = 1; j < k; ++j) closing |= steps[j] = Matches(*r.closing[j - 1], view);
@@ -147,7 +155,7 @@ void Engine::EvaluateSequence(const CompiledRule& r, const EventView& view, cons
   if (!closing && opening_variant < 0) return;
   if (!KeyOf(r, view, key_scratch_, values_scratch_)) return;
   bool late = false;
-  Entry entry{e.time, order_, rec, {}};
+  Entry entry{e.time, order_, rec.get(), {}};
   for (uint32_t v = 0; v < r.variants.size(); ++v) {
     const bool opens = opening_variant == static_cast<int64_t>(v);
     if (!closing && !opens) continue;

@@ -119,11 +119,19 @@ class Engine {
   static Deadline MakeDeadline(TimeUs at, const CompiledRule& r, const std::string& key,
                                const detail::KeyState& ks, uint32_t variant);
 
+  // The event's record, made on first use: most candidate rules do not match.
+  struct LazyRecord {
+    const Event& event;
+    const Alert* source;
+    RecordPtr rec;
+    const RecordPtr& get();
+  };
+
   // `source` is the alert an alert event stands for; nullptr for input events.
   void Evaluate(const Event& e, const Alert* source);
-  void EvaluateRule(const CompiledRule& r, const EventView& view, const RecordPtr& rec,
-                    bool is_alert, const Candidate& c);
-  void EvaluateSequence(const CompiledRule& r, const EventView& view, const RecordPtr& rec,
+  void EvaluateRule(const CompiledRule& r, const EventView& view, LazyRecord& rec, bool is_alert,
+                    const Candidate& c);
+  void EvaluateSequence(const CompiledRule& r, const EventView& view, LazyRecord& rec,
                         bool is_alert, const Candidate& c);
   void FireDue(bool inclusive);
   void Drain();
@@ -178,6 +186,7 @@ class Engine {
   // Scratch buffers reused across events (no allocation per event).
   std::string key_scratch_;
   std::vector<std::string> values_scratch_;
+  std::vector<bool> steps_scratch_;
 };
 
 }  // namespace vigia::engine
