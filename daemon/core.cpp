@@ -27,10 +27,19 @@ constexpr long kTickMs = 100;  // the clock follows the wall clock at least this
 constexpr size_t kMaxJournalPending = 50000;
 constexpr size_t kRestoredAlerts = 100000;  // newest alerts put back in memory at start
 
-// A checkpoint row's state: "VGC2", the arrival of the last event it includes
-// (8 bytes, little-endian, two's complement), then the engine blob and the
-// duplicate-check blob, each preceded by its length (8 bytes, little-endian).
-constexpr std::string_view kCheckpointMagic = "VGC2";
+// A checkpoint row's state: "VGC3", the arrival of the last event it includes
+// (8 bytes, little-endian, two's complement), the engine blob preceded by its
+// length (8 bytes, little-endian), then the first and last ids of the
+// duplicate check's segments (8 bytes each): loaded in order, they rebuild it.
+// Written before schema v3, and still read: "VGC2", the arrival, then the
+// engine blob and the whole duplicate-check blob, each preceded by its length.
+constexpr std::string_view kCheckpointMagic = "VGC3";
+constexpr std::string_view kCheckpointMagicV2 = "VGC2";
+// Keys added to the duplicate check's open segment per tick at most (a few ms
+// of the core thread), and the size at which a segment is closed (one
+// transaction of the checkpoint writer, which the journal writer may wait for).
+constexpr uint64_t kSegmentKeysPerTick = 10000;
+constexpr size_t kSegmentBytes = 1 << 20;
 
 void PutU64(std::string& out, uint64_t v) {
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
@@ -181,10 +190,11 @@ void Core::Tick() {
     return;
   }
   FlushWrites();
-  if (now >= next_checkpoint_) {
-    WriteCheckpoint();
+  // The duplicate check's segment grows a little every tick, so a checkpoint
+  // only closes it.
+  dedup_.ExtendSegments(dedup_evaluated_, kSegmentKeysPerTick, kSegmentBytes);
+  if (now >= next_checkpoint_ && WriteCheckpoint(false))
     next_checkpoint_ = now + options_.checkpoint_every;
-  }
   if (now >= next_retention_) {
     ApplyRetention();
     next_retention_ = now + kDay;
@@ -280,7 +290,7 @@ void Core::OnIngest() {
       return;
     }
     const uint64_t seq = event->seq;
-    waiting_.push_back({seq, std::move(event), std::string(peer), token, {}});
+    waiting_.push_back({seq, std::move(event), std::string(peer), token, {}, dedup_.recorded()});
     return;
   }
   Evaluate(*event);
@@ -300,6 +310,7 @@ void Core::OnDurable() {
   while (!waiting_.empty() && waiting_.front().seq <= durable) {
     Waiting& w = waiting_.front();
     if (w.event) {
+      dedup_evaluated_ = w.dedup_pos;
       Evaluate(*w.event);
       if (w.token) Reply(w.connector, w.token, RenderAccepted(w.event->id, false));
     } else {
@@ -573,6 +584,9 @@ std::string Core::MetricsText() const {
       << "vigia_journal_failed_commits_total " << journal_->failed_commits() << "\n"
       << "# TYPE vigia_storage_errors_total counter\n"
       << "vigia_storage_errors_total " << storage_errors_ << "\n"
+      << "# HELP vigia_checkpoint_failed_writes_total Engine checkpoint writes that failed (retried).\n"
+      << "# TYPE vigia_checkpoint_failed_writes_total counter\n"
+      << "vigia_checkpoint_failed_writes_total " << checkpoint_writer_->failed_writes() << "\n"
       << "# TYPE vigia_recovered_events_total counter\n"
       << "vigia_recovered_events_total " << recovered_events_ << "\n";
   }
@@ -610,6 +624,12 @@ std::string Core::OpenStorage() {
   auto checkpointer = storage::Checkpointer::Start(so.path);
   if (!checkpointer.has_value()) return "cannot start the WAL checkpointer: " + ToString(checkpointer.error());
   wal_checkpointer_ = std::move(checkpointer).value();
+  storage::CheckpointWriterOptions cwo;
+  cwo.sync = so.sync;
+  auto checkpoint_writer = storage::CheckpointWriter::Start(so.path, cwo);
+  if (!checkpoint_writer.has_value())
+    return "cannot start the checkpoint writer: " + ToString(checkpoint_writer.error());
+  checkpoint_writer_ = std::move(checkpoint_writer).value();
   const TimeUs now = now_();
   next_checkpoint_ = now + options_.checkpoint_every;
   next_retention_ = now;  // at start, then daily
@@ -621,22 +641,45 @@ std::string Core::Recover() {
   uint64_t after = 0;
   auto ckpt = db_->LoadNewestCheckpoint();
   if (!ckpt.has_value()) return "cannot read the checkpoints: " + ToString(ckpt.error());
+  auto max_segment = db_->MaxDedupSegmentId();
+  if (!max_segment.has_value()) return "cannot read the checkpoints: " + ToString(max_segment.error());
+  bool chained = false;  // the duplicate check came from segments [first, last]
+  uint64_t first = 1, last = 0;
   if (const auto& c = ckpt.value()) {
     std::string_view in = c->state, engine_blob, dedup_blob;
     uint64_t arrival = 0;
-    const bool framed = in.substr(0, kCheckpointMagic.size()) == kCheckpointMagic &&
-                        (in.remove_prefix(kCheckpointMagic.size()), true) &&
-                        TakeU64(in, &arrival) && TakeBlob(in, &engine_blob) &&
-                        TakeBlob(in, &dedup_blob) && in.empty();
+    const auto take_magic = [&in](std::string_view magic) {
+      if (in.substr(0, magic.size()) != magic) return false;
+      in.remove_prefix(magic.size());
+      return true;
+    };
+    const bool v3 = take_magic(kCheckpointMagic);
+    const bool framed =
+        v3 ? TakeU64(in, &arrival) && TakeBlob(in, &engine_blob) && TakeU64(in, &first) &&
+                 TakeU64(in, &last) && in.empty()
+           : take_magic(kCheckpointMagicV2) && TakeU64(in, &arrival) && TakeBlob(in, &engine_blob) &&
+                 TakeBlob(in, &dedup_blob) && in.empty();
     Result<engine::CheckpointStats, engine::CheckpointError> engine_loaded =
         MakeError(engine::CheckpointError::kNotACheckpoint);
     Result<size_t, engine::CheckpointError> dedup_loaded =
         MakeError(engine::CheckpointError::kNotACheckpoint);
-    if (framed) {
-      // Both or neither: a failed dedup load must not leave a loaded engine.
+    if (framed && v3) {
+      size_t keys = 0;
+      std::optional<engine::CheckpointError> failed;
+      storage::Status st = db_->ReadDedupSegments(first, last, [&](const storage::DedupSegmentRow& row) {
+        if (failed) return;
+        auto loaded = dedup_.LoadSegment(row.state);
+        if (loaded.has_value()) keys += loaded.value();
+        else failed = loaded.error();
+      });
+      if (!st.ok()) return "cannot read the checkpoints: " + ToString(st.error());
+      if (failed) dedup_loaded = MakeError(*failed);
+      else dedup_loaded = keys;
+    } else if (framed) {
       dedup_loaded = dedup_.LoadState(dedup_blob);
-      if (dedup_loaded.has_value()) engine_loaded = engine_->LoadState(engine_blob);
     }
+    // Both or neither: a failed dedup load must not leave a loaded engine.
+    if (dedup_loaded.has_value()) engine_loaded = engine_->LoadState(engine_blob);
     if (!engine_loaded.has_value() || !dedup_loaded.has_value()) {
       // The journal holds everything the checkpoint summed up (retention
       // never deletes what recovery needs): replay it all instead.
@@ -646,11 +689,24 @@ std::string Core::Recover() {
       dedup_ = engine::DedupIndex(options_.dedup_window);
     } else {
       after = c->seq;
+      chained = v3;
       checkpointed_arrival_ = evaluated_arrival_ = static_cast<TimeUs>(arrival);
-      spdlog::info("recovery.checkpoint seq={} keys={} rules_dropped={} dedup_keys={}", c->seq,
+      spdlog::info("recovery.checkpoint seq={} keys={} rules_dropped={} dedup_keys={} dedup_segments={}", c->seq,
                    engine_loaded.value().keys, engine_loaded.value().variants_dropped,
-                   dedup_loaded.value());
+                   dedup_loaded.value(), v3 && last >= first ? last - first + 1 : 0);
     }
+  }
+  if (chained) {
+    // Segments written after the newest checkpoint row (a crash or a failed
+    // write in between) hold keys the journal replay records again: gone, so
+    // the next checkpoint's chain does not name them.
+    if (storage::Status st = db_->DeleteDedupSegments(first, last, INT64_MIN); !st.ok())
+      return "cannot delete unused checkpoint segments: " + ToString(st.error());
+    segments_first_ = first;
+    next_segment_ = std::max(first, last + 1);
+  } else {
+    // A new chain; the next checkpoint deletes any older segments.
+    segments_first_ = next_segment_ = max_segment.value() + 1;
   }
   // 2. The alerts already raised (newest kept in memory), so none is raised twice.
   size_t restored = 0, unreadable = 0;
@@ -680,6 +736,7 @@ std::string Core::Recover() {
     event.seq = row.seq;
     event.arrival = evaluated_arrival_ = row.arrival;
     dedup_.Check(event, row.arrival);
+    dedup_evaluated_ = dedup_.recorded();
     last_arrival_ = std::max(last_arrival_, row.arrival);
     ++recovered_events_;
     engine_->Process(event);
@@ -700,21 +757,48 @@ std::string Core::Recover() {
   return {};
 }
 
-void Core::WriteCheckpoint() {
-  std::string blob(kCheckpointMagic);
-  PutU64(blob, static_cast<uint64_t>(evaluated_arrival_));
-  const std::string engine_blob = engine_->SaveState(), dedup_blob = dedup_.SaveState();
-  PutU64(blob, engine_blob.size());
-  blob += engine_blob;
-  PutU64(blob, dedup_blob.size());
-  blob += dedup_blob;
-  if (storage::Status st = db_->WriteCheckpoint(engine_->last_seq(), engine_->clock(), blob); !st.ok()) {
-    ++storage_errors_;
-    spdlog::error("storage.checkpoint_failed error=\"{}\"", ToString(st.error()));
-    return;
+bool Core::WriteCheckpoint(bool final) {
+  using SteadyClock = std::chrono::steady_clock;
+  const auto start = SteadyClock::now();
+  // As of the last evaluated event: its seq is durable, and so are the seqs of
+  // every key before dedup_evaluated_ (keys of events still waiting for their
+  // commit are not saved: lost in a crash, those events must not come back as
+  // duplicates).
+  if (dedup_.ExtendSegments(dedup_evaluated_, final ? UINT64_MAX : 0, kSegmentBytes) > 0)
+    return false;
+  const std::string engine_blob = engine_->SaveState();
+  const auto serialised = SteadyClock::now();
+  storage::CheckpointJob job;
+  uint64_t keys = 0;
+  for (engine::DedupIndex::Segment& seg : dedup_.TakeSegments()) {
+    keys += seg.keys;
+    job.segments.push_back({next_segment_++, seg.newest, seg.keys, std::move(seg.blob)});
   }
-  checkpointed_arrival_ = evaluated_arrival_;
-  spdlog::debug("engine.checkpoint seq={} bytes={}", engine_->last_seq(), blob.size());
+  job.seq = engine_->last_seq();
+  job.clock = engine_->clock();
+  job.arrival = evaluated_arrival_;
+  job.segments_first = segments_first_;
+  job.segments_last = next_segment_ - 1;
+  // Keys older than this are forgotten by every later check (arrivals do not
+  // go back), so their segments are no longer needed.
+  job.segments_expired_before =
+      evaluated_arrival_ == INT64_MIN ? INT64_MIN : evaluated_arrival_ - options_.dedup_window;
+  job.state.reserve(kCheckpointMagic.size() + 32 + engine_blob.size());
+  job.state = kCheckpointMagic;
+  PutU64(job.state, static_cast<uint64_t>(evaluated_arrival_));
+  PutU64(job.state, engine_blob.size());
+  job.state += engine_blob;
+  PutU64(job.state, job.segments_first);
+  PutU64(job.state, job.segments_last);
+  const size_t bytes = job.state.size(), segments = job.segments.size();
+  checkpoint_writer_->Submit(std::move(job));
+  const auto done = SteadyClock::now();
+  auto us = [](auto a, auto b) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(b - a).count();
+  };
+  spdlog::debug("engine.checkpoint seq={} engine_bytes={} segments={} dedup_keys={} core_us={} engine_us={}",
+                engine_->last_seq(), bytes, segments, keys, us(start, done), us(start, serialised));
+  return true;
 }
 
 void Core::FlushWrites() {
@@ -761,6 +845,7 @@ void Core::ApplyRetention() {
   // Events a loaded rule may still need are in the newest checkpoint's state;
   // recovery needs only the journal after it. Arrivals grow with seq, so rows
   // that arrived before the checkpointed events are all in it.
+  checkpointed_arrival_ = std::max(checkpointed_arrival_, checkpoint_writer_->committed_arrival());
   const TimeUs cutoff = std::min(now_() - options_.storage->retention, checkpointed_arrival_);
   auto deleted = db_->DeleteJournalBefore(cutoff);
   if (!deleted.has_value()) {
@@ -784,7 +869,9 @@ void Core::CloseStorage() {
   if (!flushed) spdlog::error("storage.unflushed events={}", waiting_.size());
   waiting_.clear();
   FlushWrites();
-  WriteCheckpoint();
+  WriteCheckpoint(true);
+  if (!checkpoint_writer_->Stop(std::chrono::seconds(4)))
+    spdlog::error("storage.checkpoint_unflushed (the next start replays the journal after the last one written)");
   wal_checkpointer_->Stop();
   if (wake_fd_ >= 0) ::close(wake_fd_);
   wake_fd_ = -1;

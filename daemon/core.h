@@ -28,6 +28,7 @@
 #include "daemon/alert_store.h"
 #include "engine/dedup_index.h"
 #include "engine/engine.h"
+#include "storage/checkpoint_writer.h"
 #include "storage/checkpointer.h"
 #include "storage/database.h"
 #include "storage/journal_writer.h"
@@ -99,6 +100,7 @@ class Core : public engine::AlertSink {
     std::string connector;         // the connector's routing id
     uint64_t token = 0;
     std::string reply;             // for duplicates
+    uint64_t dedup_pos = 0;        // dedup_.recorded() once its key was recorded
   };
 
   std::string OpenStorage();
@@ -108,7 +110,12 @@ class Core : public engine::AlertSink {
   void Evaluate(Event& event);
   void Tick();
   void WarnCappedRules();
-  void WriteCheckpoint();
+  // Hands a checkpoint to the checkpoint writer: the engine's state and the
+  // duplicate check's keys recorded since the previous one, both as of the
+  // last evaluated event. Not `final`: false, and nothing is written, while
+  // more keys wait for their segment than a tick adds (a tick after a
+  // recovery or a burst); `final` (shutdown) adds them all.
+  bool WriteCheckpoint(bool final);
   void FlushWrites();
   void ApplyRetention();
   void PersistAlert(const StoredAlert& a, const std::string& change, const std::string& by,
@@ -146,11 +153,18 @@ class Core : public engine::AlertSink {
   uint64_t seq_ = 0;
   TimeUs last_arrival_ = 0;
 
-  // Storage (all null without it). The writer and the WAL checkpointer have
-  // their own threads and connections; db_ is the core's (recovery, alerts,
-  // dead letters, engine checkpoints, retention).
+  // Storage (all null without it). The journal writer, the checkpoint writer
+  // and the WAL checkpointer have their own threads and connections; db_ is
+  // the core's (recovery, alerts, dead letters, retention).
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<storage::JournalWriter> journal_;
+  std::unique_ptr<storage::CheckpointWriter> checkpoint_writer_;
+  // The duplicate check's incremental checkpoint: keys before this position
+  // belong to evaluated (so durably journaled) events and may be saved.
+  uint64_t dedup_evaluated_ = 0;
+  // Segment ids: the newest checkpoint's chain starts at segments_first_; the
+  // next segment gets next_segment_.
+  uint64_t segments_first_ = 1, next_segment_ = 1;
   std::unique_ptr<storage::Checkpointer> wal_checkpointer_;
   int wake_fd_ = -1;                 // eventfd the writer signals after each commit
   std::atomic<uint64_t> durable_seq_{0};  // set by the writer before it signals
@@ -167,7 +181,9 @@ class Core : public engine::AlertSink {
   TimeUs next_checkpoint_ = 0, next_retention_ = 0, next_cap_check_ = 0;
   std::map<std::string, uint64_t> capped_warned_;  // rule id → keys_capped already logged
   TimeUs evaluated_arrival_ = INT64_MIN;     // of the last event evaluated
-  TimeUs checkpointed_arrival_ = INT64_MIN;  // of the last event in the newest checkpoint
+  // Of the last event in the newest committed checkpoint (the recovered one,
+  // then as the checkpoint writer reports).
+  TimeUs checkpointed_arrival_ = INT64_MIN;
   bool recovering_ = false;
   uint64_t recovered_events_ = 0, storage_errors_ = 0;
 

@@ -496,3 +496,117 @@ TEST_CASE("the duplicate-check map round-trips through a checkpoint",
     CHECK(loaded.SaveState() == original.SaveState());
   }
 }
+
+// The segments of every checkpoint so far, as the daemon stores them.
+struct StoredSegment {
+  DedupIndex::Segment segment;
+  bool deleted = false;
+};
+
+TEST_CASE("the duplicate check round-trips through incremental segments",
+          "[engine][checkpoint][dedup]") {
+  const auto events = ReadEvents(Source("rules/examples/events.jsonl"));
+  REQUIRE(events.size() > 400);
+  auto arrival = [&](size_t i) { return events[i].time + (i % 5 == 0 ? -3 * kDay : 0); };
+  auto replay = [&](size_t i) { return events[i / 3 * 2 % events.size()]; };
+  const DurationUs window = 2 * kDay;
+  // Small segments, a few keys per tick: several segments per checkpoint,
+  // checkpoints every 37 events, restarts at several of them.
+  for (size_t restart_at : {size_t{37}, size_t{37 * 5}, size_t{37 * 10}}) {
+    INFO("restart after " << restart_at << " events");
+    DedupIndex original(window);
+    std::vector<StoredSegment> stored;
+    TimeUs newest_arrival = INT64_MIN;
+    for (size_t i = 0; i < restart_at; ++i) {
+      original.Check(events[i], arrival(i));
+      newest_arrival = std::max(newest_arrival, arrival(i));
+      original.ExtendSegments(original.recorded(), 3, 200);
+      if ((i + 1) % 37 == 0) {
+        REQUIRE(original.ExtendSegments(original.recorded(), UINT64_MAX, 200) == 0);
+        for (auto& s : original.TakeSegments()) stored.push_back({std::move(s), false});
+        // What the checkpoint writer prunes: segments all of whose keys the
+        // window has passed.
+        for (auto& s : stored)
+          if (s.segment.newest < newest_arrival - window) s.deleted = true;
+      }
+    }
+    CHECK(stored.size() > 2);
+    DedupIndex loaded(window);
+    size_t keys = 0;
+    for (const auto& s : stored) {
+      if (s.deleted) continue;
+      auto n = loaded.LoadSegment(s.segment.blob);
+      REQUIRE(n.has_value());
+      CHECK(*n == s.segment.keys);
+      keys += *n;
+    }
+    CHECK(loaded.segmented() == loaded.recorded());
+    CHECK(loaded.recorded() == keys);
+    // The same verdicts from here on: new events, duplicates, conflicts.
+    for (size_t i = restart_at; i < events.size() + 200; ++i) {
+      Event e = i < events.size() ? events[i] : replay(i);
+      if (i % 7 == 0) e.severity = 5;
+      const TimeUs at = i < events.size() ? arrival(i) : events.back().time;
+      REQUIRE(loaded.Check(e, at) == original.Check(e, at));
+    }
+  }
+}
+
+TEST_CASE("a segment holds only the keys before the position asked for, each once",
+          "[engine][checkpoint][dedup]") {
+  const auto events = ReadEvents(Source("rules/examples/events.jsonl"));
+  DedupIndex index;
+  for (size_t i = 0; i < 10; ++i) index.Check(events[i], events[i].time);
+  const uint64_t evaluated = index.recorded();
+  for (size_t i = 10; i < 15; ++i) index.Check(events[i], events[i].time);  // waiting for their commit
+  CHECK(index.ExtendSegments(evaluated, 4, 1 << 20) == evaluated - 4);
+  CHECK(index.ExtendSegments(evaluated, 0, 1 << 20) == evaluated - 4);  // only says what is left
+  CHECK(index.ExtendSegments(evaluated, UINT64_MAX, 1 << 20) == 0);
+  auto segments = index.TakeSegments();
+  REQUIRE(segments.size() == 1);
+  CHECK(segments[0].keys == evaluated);
+  CHECK(index.TakeSegments().empty());
+  DedupIndex loaded;
+  REQUIRE(loaded.LoadSegment(segments[0].blob).has_value());
+  CHECK(loaded.Check(events[3], events[3].time) == DedupIndex::Verdict::kDuplicate);
+  CHECK(loaded.Check(events[12], events[12].time) == DedupIndex::Verdict::kNew);
+  // The rest comes in the next segment.
+  CHECK(index.ExtendSegments(index.recorded(), UINT64_MAX, 1 << 20) == 0);
+  segments = index.TakeSegments();
+  REQUIRE(segments.size() == 1);
+  CHECK(segments[0].keys == index.recorded() - evaluated);
+}
+
+TEST_CASE("a damaged segment is refused and leaves the index unchanged",
+          "[engine][checkpoint][dedup]") {
+  const auto events = ReadEvents(Source("rules/examples/events.jsonl"));
+  DedupIndex index;
+  for (size_t i = 0; i < 20; ++i) index.Check(events[i], events[i].time);
+  index.ExtendSegments(index.recorded(), UINT64_MAX, 1 << 20);
+  auto segments = index.TakeSegments();
+  REQUIRE(segments.size() == 1);
+  std::string blob = segments[0].blob;
+  DedupIndex loaded;
+  CHECK(!loaded.LoadSegment(blob.substr(0, blob.size() - 3)).has_value());
+  blob[blob.size() / 2] ^= 0x20;
+  CHECK(!loaded.LoadSegment(blob).has_value());
+  CHECK(!loaded.LoadSegment(index.SaveState()).has_value());  // the whole-map format is not a segment
+  CHECK(loaded.size() == 0);
+  CHECK(loaded.recorded() == 0);
+}
+
+TEST_CASE("after a whole-map load every key goes into the next segments",
+          "[engine][checkpoint][dedup]") {
+  const auto events = ReadEvents(Source("rules/examples/events.jsonl"));
+  DedupIndex old_format;
+  for (size_t i = 0; i < 50; ++i) old_format.Check(events[i], events[i].time);
+  DedupIndex index;
+  REQUIRE(index.LoadState(old_format.SaveState()).has_value());
+  CHECK(index.segmented() == 0);
+  CHECK(index.ExtendSegments(index.recorded(), UINT64_MAX, 256) == 0);
+  DedupIndex loaded;
+  for (const auto& s : index.TakeSegments()) REQUIRE(loaded.LoadSegment(s.blob).has_value());
+  CHECK(loaded.size() == old_format.size());
+  for (size_t i = 0; i < 60; ++i)
+    CHECK(loaded.Check(events[i], events[i].time) == old_format.Check(events[i], events[i].time));
+}

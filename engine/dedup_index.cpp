@@ -1,9 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "engine/dedup_index.h"
 
+#include <algorithm>
+#include <utility>
+
 #include "engine/detail/byte_codec.h"
 
 namespace vigia::engine {
+
+DedupIndex::DedupIndex(DurationUs window) : window_(window) {}
+DedupIndex::~DedupIndex() = default;
+DedupIndex::DedupIndex(DedupIndex&&) noexcept = default;
+DedupIndex& DedupIndex::operator=(DedupIndex&&) noexcept = default;
 
 DedupIndex::Verdict DedupIndex::Check(const Event& e, TimeUs arrival) {
   std::string key;
@@ -18,11 +26,12 @@ DedupIndex::Verdict DedupIndex::Check(const Event& e, TimeUs arrival) {
   // window has passed. Only accepted events move the window.
   if (it != seen_.end()) it->second = Seen{content, arrival};
   else seen_.emplace(key, Seen{content, arrival});
-  by_arrival_.emplace_back(arrival, std::move(key));
-  while (!by_arrival_.empty() && by_arrival_.front().first < arrival - window_) {
-    auto old = seen_.find(by_arrival_.front().second);
-    if (old != seen_.end() && old->second.arrival == by_arrival_.front().first) seen_.erase(old);
+  by_arrival_.push_back({arrival, content, std::move(key)});
+  while (!by_arrival_.empty() && by_arrival_.front().arrival < arrival - window_) {
+    auto old = seen_.find(by_arrival_.front().key);
+    if (old != seen_.end() && old->second.arrival == by_arrival_.front().arrival) seen_.erase(old);
     by_arrival_.pop_front();
+    ++forgotten_;
   }
   return Verdict::kNew;
 }
@@ -40,7 +49,7 @@ std::string DedupIndex::SaveState() const {
   detail::ByteWriter w(kDedupMagic, kDedupVersion);
   w.U64(by_arrival_.size());
   uint64_t prev = 0;  // unsigned: the differences wrap instead of overflowing
-  for (const auto& [arrival, key] : by_arrival_) {
+  for (const auto& [arrival, content, key] : by_arrival_) {
     w.I64(static_cast<int64_t>(static_cast<uint64_t>(arrival) - prev));
     prev = static_cast<uint64_t>(arrival);
     w.Str(key);
@@ -57,7 +66,7 @@ Result<size_t, CheckpointError> DedupIndex::LoadState(std::string_view blob) {
   if (!opened) return MakeError(opened.error());
   detail::ByteReader& r = *opened;
   std::unordered_map<std::string, Seen> seen;
-  std::deque<std::pair<TimeUs, std::string>> by_arrival;
+  std::deque<Recorded> by_arrival;
   const size_t n = r.Count();
   uint64_t prev = 0;
   for (size_t i = 0; i < n && r.ok(); ++i) {
@@ -66,18 +75,104 @@ Result<size_t, CheckpointError> DedupIndex::LoadState(std::string_view blob) {
     std::string key = r.Str();
     const uint8_t known = r.U8();
     if (known > 1) r.Fail();
+    uint64_t content = 0;  // unknown: superseded, never looked at again
     if (known == 1) {
       const Seen s{r.Fixed64(), arrival};
+      content = s.content;
       auto [it, inserted] = seen.emplace(key, s);
       // Known from two entries only when they are equal (out-of-order arrivals).
       if (!inserted && (it->second.content != s.content || it->second.arrival != arrival)) r.Fail();
     }
-    by_arrival.emplace_back(arrival, std::move(key));
+    by_arrival.push_back({arrival, content, std::move(key)});
   }
   if (!r.done()) return MakeError(CheckpointError::kMalformed);
   seen_ = std::move(seen);
   by_arrival_ = std::move(by_arrival);
+  // None of these keys is in a segment.
+  forgotten_ = segmented_ = 0;
+  open_.reset();
+  closed_.clear();
   return seen_.size();
+}
+
+// A segment, format 1: per key, in the order recorded: arrival − previous
+// arrival (i64; the first: its arrival), key, whether the content follows
+// (u8; written: always 1) [content hash (fixed 8 bytes)]; no count: the
+// entries run to the end of the body.
+namespace {
+inline constexpr std::string_view kSegmentMagic = "VGDS";
+inline constexpr uint64_t kSegmentVersion = 1;
+}  // namespace
+
+uint64_t DedupIndex::ExtendSegments(uint64_t upto, uint64_t max_keys, size_t max_bytes) {
+  upto = std::min(upto, recorded());
+  segmented_ = std::max(segmented_, forgotten_);  // forgotten before they were saved: expired
+  for (uint64_t added = 0; segmented_ < upto && added < max_keys; ++added, ++segmented_) {
+    const Recorded& k = by_arrival_[segmented_ - forgotten_];
+    if (!open_) {
+      open_ = std::make_unique<detail::ByteWriter>(kSegmentMagic, kSegmentVersion);
+      open_info_ = Segment{};
+      open_prev_ = 0;
+    }
+    // Every key as recorded, superseded or not (no lookup): loading replays
+    // the records in order, so the newest of a key wins as it did here.
+    open_->I64(static_cast<int64_t>(static_cast<uint64_t>(k.arrival) - static_cast<uint64_t>(open_prev_)));
+    open_prev_ = k.arrival;
+    open_->Str(k.key);
+    open_->U8(1);
+    open_->Fixed64(k.content);
+    ++open_info_.keys;
+    open_info_.newest = std::max(open_info_.newest, k.arrival);
+    if (open_->size() >= max_bytes) {
+      open_info_.blob = std::move(*open_).Finish();
+      open_.reset();
+      closed_.push_back(std::move(open_info_));
+    }
+  }
+  return upto > segmented_ ? upto - segmented_ : 0;
+}
+
+std::vector<DedupIndex::Segment> DedupIndex::TakeSegments() {
+  if (open_) {
+    open_info_.blob = std::move(*open_).Finish();
+    open_.reset();
+    closed_.push_back(std::move(open_info_));
+  }
+  return std::exchange(closed_, {});
+}
+
+Result<size_t, CheckpointError> DedupIndex::LoadSegment(std::string_view blob) {
+  auto opened = detail::ByteReader::Open(blob, kSegmentMagic, kSegmentVersion);
+  if (!opened) return MakeError(opened.error());
+  detail::ByteReader& r = *opened;
+  struct Entry {
+    TimeUs arrival;
+    std::string key;
+    bool known;
+    uint64_t content;
+  };
+  std::vector<Entry> entries;
+  uint64_t prev = 0;
+  while (r.ok() && !r.done()) {
+    prev += static_cast<uint64_t>(r.I64());
+    Entry e{static_cast<TimeUs>(prev), r.Str(), false, 0};
+    const uint8_t known = r.U8();
+    if (known > 1) r.Fail();
+    e.known = known == 1;
+    if (e.known) e.content = r.Fixed64();
+    if (r.ok()) entries.push_back(std::move(e));
+  }
+  if (!r.done()) return MakeError(CheckpointError::kMalformed);
+  for (Entry& e : entries) {
+    if (e.known) {
+      auto [it, inserted] = seen_.try_emplace(e.key, Seen{e.content, e.arrival});
+      // The newer record wins (segments come in order; arrivals barely step back).
+      if (!inserted && it->second.arrival <= e.arrival) it->second = Seen{e.content, e.arrival};
+    }
+    by_arrival_.push_back({e.arrival, e.content, std::move(e.key)});
+  }
+  segmented_ = recorded();
+  return entries.size();
 }
 
 }  // namespace vigia::engine

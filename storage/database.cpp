@@ -68,6 +68,7 @@ enum class Database::Sql : uint8_t {
   kInsertCheckpoint, kPruneCheckpoints, kNewestCheckpoint, kHasAlert,
   kUpsertEscalation, kReadEscalations, kInsertOutbox, kUpdateOutbox, kReadOutbox, kMaxOutboxId,
   kUpsertSilence, kReadSilences,
+  kInsertSegment, kReadSegments, kMaxSegmentId, kDeleteSegments,
   kCount
 };
 namespace {
@@ -115,6 +116,10 @@ constexpr const char* kSqlText[] = {
     " VALUES (?, ?, ?, ?, ?, ?, ?)",
     "SELECT id, where_json, starts, ends, created_by, reason, created_at FROM silences"
     " WHERE ends > ? ORDER BY starts, id",
+    "INSERT OR REPLACE INTO dedup_segments (id, newest, keys, state) VALUES (?, ?, ?, ?)",
+    "SELECT id, newest, keys, state FROM dedup_segments WHERE id BETWEEN ? AND ? ORDER BY id",
+    "SELECT coalesce(max(id), 0) FROM dedup_segments",
+    "DELETE FROM dedup_segments WHERE id < ?1 OR id > ?2 OR newest < ?3",
 };
 }  // namespace
 
@@ -486,6 +491,47 @@ Result<std::optional<Checkpoint>, Error> Database::LoadNewestCheckpoint() {
   if (rc != SQLITE_ROW) return MakeError(Fail(rc, "checkpoint read"));
   return std::optional<Checkpoint>(Checkpoint{static_cast<uint64_t>(st.Int(0)), st.Int(1),
                                               st.Int(2), std::string(st.Blob(3))});
+}
+
+Status Database::InsertDedupSegment(const DedupSegmentRow& row) {
+  Statement st = Prepare(Sql::kInsertSegment);
+  st.Bind(static_cast<int64_t>(row.id)).Bind(row.newest).Bind(static_cast<int64_t>(row.keys));
+  st.BindBlob(row.state);
+  if (int rc = st.Step(); rc != SQLITE_DONE) return Fail(rc, "dedup segment insert");
+  return {};
+}
+
+Status Database::ReadDedupSegments(uint64_t first, uint64_t last,
+                                   const std::function<void(const DedupSegmentRow&)>& row) {
+  // Ids are stored as SQLite integers (signed): above INT64_MAX means all.
+  const auto clamp = [](uint64_t v) { return static_cast<int64_t>(std::min<uint64_t>(v, INT64_MAX)); };
+  Statement st = Prepare(Sql::kReadSegments);
+  st.Bind(clamp(first)).Bind(clamp(last));
+  int rc;
+  DedupSegmentRow r;
+  while ((rc = st.Step()) == SQLITE_ROW) {
+    r.id = static_cast<uint64_t>(st.Int(0));
+    r.newest = st.Int(1);
+    r.keys = static_cast<uint64_t>(st.Int(2));
+    r.state.assign(st.Blob(3));
+    row(r);
+  }
+  if (rc != SQLITE_DONE) return Fail(rc, "dedup segment read");
+  return {};
+}
+
+Result<uint64_t, Error> Database::MaxDedupSegmentId() {
+  Statement st = Prepare(Sql::kMaxSegmentId);
+  if (int rc = st.Step(); rc != SQLITE_ROW) return MakeError(Fail(rc, "dedup segment max"));
+  return static_cast<uint64_t>(st.Int(0));
+}
+
+Status Database::DeleteDedupSegments(uint64_t first, uint64_t last, TimeUs expired_before) {
+  const auto clamp = [](uint64_t v) { return static_cast<int64_t>(std::min<uint64_t>(v, INT64_MAX)); };
+  Statement st = Prepare(Sql::kDeleteSegments);
+  st.Bind(clamp(first)).Bind(clamp(last)).Bind(expired_before);
+  if (int rc = st.Step(); rc != SQLITE_DONE) return Fail(rc, "dedup segment delete");
+  return {};
 }
 
 Result<WalCheckpointResult, Error> Database::CheckpointWal() {

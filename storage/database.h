@@ -35,7 +35,7 @@ struct sqlite3_stmt;
 namespace vigia::storage {
 
 // The schema version this build reads and writes.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 // The WAL file is truncated to this size when SQLite restarts it.
 inline constexpr int64_t kWalSizeLimit = 32 << 20;
 
@@ -116,6 +116,16 @@ struct Checkpoint {
   TimeUs clock = 0;       // the engine clock
   TimeUs written_at = 0;  // wall clock
   std::string state;      // opaque bytes
+};
+
+// A segment of the duplicate check's incremental checkpoint: the keys recorded
+// between two engine checkpoints (daemon/core.h). Ids grow with time; a
+// checkpoint names the range of ids that, loaded in order, rebuild the check.
+struct DedupSegmentRow {
+  uint64_t id = 0;          // > 0
+  TimeUs newest = 0;        // arrival of its newest key
+  uint64_t keys = 0;
+  std::string state;        // opaque bytes
 };
 
 struct WalCheckpointResult {
@@ -200,6 +210,19 @@ class Database {
   Status WriteCheckpoint(uint64_t seq, TimeUs clock, std::string_view state);
   // The checkpoint with the highest seq, nullopt when there is none.
   Result<std::optional<Checkpoint>, Error> LoadNewestCheckpoint();
+
+  // --- the duplicate check's segments (schema v3)
+  // Stores a segment (replacing one with the same id).
+  Status InsertDedupSegment(const DedupSegmentRow& row);
+  // Calls `row` for each segment with first <= id <= last, by id. The row is
+  // valid only during the call.
+  Status ReadDedupSegments(uint64_t first, uint64_t last,
+                           const std::function<void(const DedupSegmentRow&)>& row);
+  // The highest segment id, 0 when none.
+  Result<uint64_t, Error> MaxDedupSegmentId();
+  // Deletes the segments outside [first, last], and those in it whose newest
+  // key arrived before `expired_before` (the duplicate check has forgotten them).
+  Status DeleteDedupSegments(uint64_t first, uint64_t last, TimeUs expired_before);
 
   // PRAGMA wal_checkpoint(PASSIVE): copies what it can of the WAL into the
   // database without waiting for readers or writers.

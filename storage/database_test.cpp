@@ -463,7 +463,7 @@ TEST_CASE("storage: a full disk fails as kFull, rolls back, and writes resume wh
   CHECK(*db->MaxSeq() == 200);
 }
 
-TEST_CASE("storage: a version 1 database keeps its data when migrated to version 2",
+TEST_CASE("storage: a version 1 database keeps its data when migrated to the current version",
           "[storage][schema]") {
   TempDir dir;
   {
@@ -475,9 +475,62 @@ TEST_CASE("storage: a version 1 database keeps its data when migrated to version
   }
   auto db = OpenOrFail(dir.db());
   RawDb raw(dir.db());
-  CHECK(raw.Int("PRAGMA user_version") == 2);
+  CHECK(raw.Int("PRAGMA user_version") == kSchemaVersion);
   CHECK(raw.Int("SELECT count(*) FROM alerts") == 1);
   CHECK(raw.Int("SELECT count(*) FROM pragma_table_info('outbox') WHERE name = 'idempotency_key'") == 1);
+}
+
+TEST_CASE("storage: a version 2 database keeps its checkpoint when migrated to version 3",
+          "[storage][schema]") {
+  TempDir dir;
+  {
+    RawDb raw(dir.db());
+    raw.Exec(detail::Migrations()[0].sql);
+    raw.Exec(detail::Migrations()[1].sql);
+    raw.Exec("PRAGMA user_version = 2");
+    raw.Exec("INSERT INTO checkpoints VALUES (7, 70, 700, x'56474332')");
+  }
+  auto db = OpenOrFail(dir.db());
+  RawDb raw(dir.db());
+  CHECK(raw.Int("PRAGMA user_version") == 3);
+  auto c = db->LoadNewestCheckpoint();
+  REQUIRE(c.has_value());
+  REQUIRE(c.value().has_value());
+  CHECK(c.value()->seq == 7);
+  CHECK(c.value()->state == "VGC2");
+  CHECK(*db->MaxDedupSegmentId() == 0);
+}
+
+TEST_CASE("storage: dedup segments round-trip, by id range, and are pruned", "[storage][checkpoint]") {
+  TempDir dir;
+  auto db = OpenOrFail(dir.db());
+  for (uint64_t id = 1; id <= 5; ++id)
+    REQUIRE(db->InsertDedupSegment({id, static_cast<TimeUs>(id * 100), id, "s" + std::to_string(id)}).ok());
+  CHECK(*db->MaxDedupSegmentId() == 5);
+  std::vector<uint64_t> ids;
+  std::string states;
+  const auto read = [&](uint64_t first, uint64_t last) {
+    ids.clear();
+    states.clear();
+    REQUIRE(db->ReadDedupSegments(first, last, [&](const DedupSegmentRow& r) {
+                ids.push_back(r.id);
+                states += r.state;
+                CHECK(r.keys == r.id);
+                CHECK(r.newest == static_cast<TimeUs>(r.id * 100));
+              }).ok());
+  };
+  read(2, 4);
+  CHECK(ids == std::vector<uint64_t>{2, 3, 4});
+  CHECK(states == "s2s3s4");
+  read(0, UINT64_MAX);
+  CHECK(ids.size() == 5);
+  // Outside [2, 5], or whose newest key is older than 300: 1 and 2 go.
+  REQUIRE(db->DeleteDedupSegments(2, 5, 300).ok());
+  read(0, UINT64_MAX);
+  CHECK(ids == std::vector<uint64_t>{3, 4, 5});
+  REQUIRE(db->DeleteDedupSegments(3, 4, INT64_MIN).ok());
+  read(0, UINT64_MAX);
+  CHECK(ids == std::vector<uint64_t>{3, 4});
 }
 
 TEST_CASE("storage: escalations, outbox rows and silences round-trip", "[storage][notifier]") {

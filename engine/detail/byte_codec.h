@@ -29,6 +29,9 @@ class ByteWriter {
     out_.append(s);
   }
 
+  // Bytes written so far (magic and version included).
+  size_t size() const { return out_.size(); }
+
   std::string Finish() &&;
 
  private:

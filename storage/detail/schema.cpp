@@ -154,9 +154,22 @@ CREATE TABLE silences (
 );
 )sql";
 
+// v3: the duplicate check is checkpointed incrementally (daemon/core.h): a
+// checkpoint's state names a range of these segments instead of holding the
+// whole check. Older checkpoints (the check inside the state) stay readable.
+constexpr const char* kV3 = R"sql(
+CREATE TABLE dedup_segments (
+  id INTEGER PRIMARY KEY,
+  newest INTEGER NOT NULL,          -- arrival of its newest key
+  keys INTEGER NOT NULL,
+  state BLOB NOT NULL
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kV1},
     {2, kV2},
+    {3, kV3},
 };
 
 }  // namespace

@@ -343,4 +343,55 @@ TEST_CASE("A full disk makes vigiad answer overloaded, and it recovers when spac
   CHECK(journal == std::set<std::string>{"disk-0", "disk-1", "disk-2"});
 }
 
+TEST_CASE("After kill -9, duplicates and conflicts are recognised across several checkpoint segments",
+          "[e2e][recovery][checkpoint]") {
+  Daemon d;
+  WriteConfigWithGrace(d, "0s");
+  std::map<std::string, boost::json::object> sent;
+  auto push = [&](const std::string& id) {
+    AckClient client(d.context(), d.AckEndpoint());
+    sent[id] = ReportEvent(id, "harassment");
+    RequireAccepted(client, sent[id]);
+  };
+  // Two clean stops: two checkpoints, each adding a segment of the keys
+  // recorded since the one before; then keys in no segment (the journal
+  // after the newest checkpoint), and kill -9.
+  for (const char* round : {"a", "b"}) {
+    REQUIRE(d.StartAndWaitReady());
+    for (int i = 1; i <= 3; ++i) push(std::string("seg-") + round + std::to_string(i));
+    d.Signal(SIGTERM);
+    REQUIRE(d.WaitExit(10s) == 0);
+    d.Kill();  // resets the fixture for the next start
+  }
+  REQUIRE(d.StartAndWaitReady());
+  for (int i = 1; i <= 3; ++i) push("seg-c" + std::to_string(i));
+  d.Kill();
+  {
+    auto db = storage::Database::Open(d.dir() / "var" / "vigia.db", storage::SyncMode::kNormal);
+    REQUIRE(db.has_value());
+    std::vector<uint64_t> keys;
+    REQUIRE((*db)->ReadDedupSegments(0, UINT64_MAX, [&](const storage::DedupSegmentRow& r) {
+                   keys.push_back(r.keys);
+                 }).ok());
+    CHECK(keys == std::vector<uint64_t>{3, 3});
+  }
+
+  REQUIRE(d.StartAndWaitReady());
+  CHECK_THAT(d.Stderr(), Catch::Contains("dedup_keys=6 dedup_segments=2"));
+  CHECK_THAT(d.Stderr(), !Catch::Contains("checkpoint_unusable"));
+  AckClient client(d.context(), d.AckEndpoint());
+  for (const char* round : {"a", "b", "c"}) {
+    for (int i = 1; i <= 3; ++i) {
+      const std::string id = std::string("seg-") + round + std::to_string(i);
+      INFO(id);
+      boost::json::object event = sent.at(id);
+      if (i == 2) event["category"] = "threat";  // same key, other content
+      auto reply = client.Request(Json(event));
+      REQUIRE(reply);
+      CHECK(ReplyKind(*reply) == (i == 2 ? "duplicate_conflict" : "duplicate"));
+    }
+  }
+  RequireAccepted(client, ReportEvent("seg-d1", "harassment"));  // still new
+}
+
 }  // namespace vigia::e2e
