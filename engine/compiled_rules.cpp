@@ -141,8 +141,12 @@ CompiledRules::CompiledRules(std::shared_ptr<const rules::RuleSet> set,
   // type → candidates; std::map keeps the merge below deterministic.
   std::map<std::string, std::map<uint32_t, Candidate>> typed;
   std::map<uint32_t, Candidate> untyped;
-  // rule index → the regions its opening role is limited to (absent: any).
-  std::map<uint32_t, std::set<std::string>> opening_regions;
+  // Per rule index: the regions and categories its opening role is limited
+  // to, and the categories its closing role is (absent: any).
+  struct Narrowing {
+    ValueSet opening_regions, opening_categories, closing_categories;
+  };
+  std::vector<Narrowing> narrowing;
   auto add = [&](const ValueSet& types, uint32_t idx, bool opening) {
     auto mark = [&](Candidate& c) {
       c.rule = idx;
@@ -196,35 +200,77 @@ CompiledRules::CompiledRules(std::shared_ptr<const rules::RuleSet> set,
     // An opening event must pass `where` (its region list) and match the
     // conditions; a closing one (absence expect, later sequence steps) is
     // matched without `where`, so it is never narrowed by region.
+    Narrowing n;
     ValueSet where_regions;
     if (r->where.region) where_regions.emplace(r->where.region->begin(), r->where.region->end());
-    ValueSet regions = Intersect(Intersect(where_regions, RequiredValues(match, rules::Field::kRegion)),
-                                 RequiredValues(c.opening, rules::Field::kRegion));
-    if (regions) opening_regions.emplace(c.index, std::move(*regions));
+    n.opening_regions = Intersect(Intersect(where_regions, RequiredValues(match, rules::Field::kRegion)),
+                                  RequiredValues(c.opening, rules::Field::kRegion));
+    n.opening_categories = Intersect(RequiredValues(match, rules::Field::kCategory),
+                                     RequiredValues(c.opening, rules::Field::kCategory));
+    // Over all closing conditions (a union: over-approximates per type).
+    n.closing_categories.emplace();
+    for (const Condition* cl : c.closing) {
+      ValueSet cats = RequiredValues(cl, rules::Field::kCategory);
+      if (!cats) {
+        n.closing_categories.reset();
+        break;
+      }
+      n.closing_categories->insert(cats->begin(), cats->end());
+    }
+    narrowing.push_back(std::move(n));
     rules_.push_back(std::move(c));
   }
 
-  // Per type, then per region: the candidates an event can open or close.
+  // Per type, then category, then region: the candidates an event can open
+  // or close. A null value stands for any value no rule of the list names
+  // (or none: an event without category or region).
+  auto allows = [](const ValueSet& set, const std::string* value) {
+    return !set || (value && set->count(*value) > 0);
+  };
+  // Keeps the roles `category` allows; then, when `region_known`, those
+  // `region` allows.
+  auto narrow = [&](const std::map<uint32_t, Candidate>& cands, const std::string* category,
+                    bool region_known, const std::string* region) {
+    std::map<uint32_t, Candidate> out;
+    for (const auto& [idx, cand] : cands) {
+      const Narrowing& n = narrowing[idx];
+      Candidate c = cand;
+      c.opening = c.opening && allows(n.opening_categories, category) &&
+                  (!region_known || allows(n.opening_regions, region));
+      c.closing = c.closing && allows(n.closing_categories, category);
+      if (c.opening || c.closing) out.emplace(idx, c);
+    }
+    return out;
+  };
+  auto list = [](const std::map<uint32_t, Candidate>& cands) {
+    std::vector<Candidate> out;
+    for (const auto& [idx, cand] : cands) out.push_back(cand);
+    return out;
+  };
+  auto by_region = [&](const std::map<uint32_t, Candidate>& cands, const std::string* category) {
+    RegionIndex out;
+    std::set<std::string> named;
+    for (const auto& [idx, cand] : cands)
+      if (const ValueSet& regions = narrowing[idx].opening_regions; regions && cand.opening)
+        named.insert(regions->begin(), regions->end());
+    out.other = list(narrow(cands, category, true, nullptr));
+    for (const auto& region : named)
+      out.by_region.emplace(region, list(narrow(cands, category, true, &region)));
+    return out;
+  };
   auto index = [&](const std::map<uint32_t, Candidate>& cands) {
     TypeIndex out;
     std::set<std::string> named;
-    for (const auto& [idx, cand] : cands)
-      if (auto it = opening_regions.find(idx); it != opening_regions.end())
-        named.insert(it->second.begin(), it->second.end());
-    // `region` empty: for events of a region no rule of the type names.
-    auto candidates_in = [&](const std::string* region) {
-      std::vector<Candidate> list;
-      for (const auto& [idx, cand] : cands) {
-        Candidate c = cand;
-        auto it = opening_regions.find(idx);
-        if (c.opening && it != opening_regions.end())
-          c.opening = region && it->second.count(*region) > 0;
-        if (c.opening || c.closing) list.push_back(c);
-      }
-      return list;
-    };
-    out.other_regions = candidates_in(nullptr);
-    for (const auto& region : named) out.by_region.emplace(region, candidates_in(&region));
+    for (const auto& [idx, cand] : cands) {
+      const Narrowing& n = narrowing[idx];
+      if (cand.opening && n.opening_categories)
+        named.insert(n.opening_categories->begin(), n.opening_categories->end());
+      if (cand.closing && n.closing_categories)
+        named.insert(n.closing_categories->begin(), n.closing_categories->end());
+    }
+    out.other = by_region(narrow(cands, nullptr, false, nullptr), nullptr);
+    for (const auto& category : named)
+      out.by_category.emplace(category, by_region(narrow(cands, &category, false, nullptr), &category));
     return out;
   };
   any_type_ = index(untyped);
@@ -242,15 +288,18 @@ CompiledRules::CompiledRules(std::shared_ptr<const rules::RuleSet> set,
   }
 }
 
-const std::vector<Candidate>& CompiledRules::CandidatesFor(std::string_view type,
-                                                           std::string_view region) const {
+const std::vector<Candidate>& CompiledRules::CandidatesFor(
+    std::string_view type, const std::optional<std::string>& category, std::string_view region) const {
   static const TypeIndex kNone;
   const TypeIndex* t = &any_type_;
   if (auto it = by_type_.find(type); it != by_type_.end()) t = &it->second;
   else if (type == "alert") t = &kNone;
-  if (t->by_region.empty()) return t->other_regions;
-  auto it = t->by_region.find(region);
-  return it != t->by_region.end() ? it->second : t->other_regions;
+  const RegionIndex* c = &t->other;
+  if (category)
+    if (auto it = t->by_category.find(*category); it != t->by_category.end()) c = &it->second;
+  if (c->by_region.empty()) return c->other;
+  auto it = c->by_region.find(region);
+  return it != c->by_region.end() ? it->second : c->other;
 }
 
 }  // namespace vigia::engine

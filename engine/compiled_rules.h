@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -65,11 +66,15 @@ class CompiledRules {
   const std::vector<CompiledRule>& rules() const { return rules_; }
   const rules::RuleSet& set() const { return *set_; }
 
-  // The rules an event of `type` in `region` may touch, in rule id order: a
-  // rule scoped to other regions (by `where` or by its conditions) is left out
-  // as an opener, kept only if the event may close its state. Events of type
-  // "alert" reach only rules that name `type: alert`.
-  const std::vector<Candidate>& CandidatesFor(std::string_view type, std::string_view region) const;
+  // The rules an event of `type`, `category` and `region` may touch, in rule
+  // id order: a rule whose conditions (and `where`) name other types,
+  // categories or regions is left out as an opener, and one whose closing
+  // conditions name other types or categories as a closer (closers are
+  // matched without `where`). Events of type "alert" reach only rules that
+  // name `type: alert`.
+  const std::vector<Candidate>& CandidatesFor(std::string_view type,
+                                              const std::optional<std::string>& category,
+                                              std::string_view region) const;
 
  private:
   // Transparent hashing: look-ups by string_view without a temporary string.
@@ -79,9 +84,13 @@ class CompiledRules {
   };
   template <typename T>
   using StringMap = std::unordered_map<std::string, T, Hash, std::equal_to<>>;
-  struct TypeIndex {
+  struct RegionIndex {
     StringMap<std::vector<Candidate>> by_region;  // regions some rule is limited to
-    std::vector<Candidate> other_regions;         // any other region, or none
+    std::vector<Candidate> other;                 // any other region, or none
+  };
+  struct TypeIndex {
+    StringMap<RegionIndex> by_category;  // categories some rule names
+    RegionIndex other;                   // any other category, or none
   };
 
   std::shared_ptr<const rules::RuleSet> set_;

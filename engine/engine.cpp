@@ -67,7 +67,7 @@ void Engine::Drain() {
 }
 
 void Engine::Evaluate(const Event& e, const Alert* source) {
-  const auto& candidates = rules_->CandidatesFor(e.type, e.region);
+  const auto& candidates = rules_->CandidatesFor(e.type, e.category, e.region);
   ++order_;
   if (candidates.empty()) return;
   LazyRecord rec{e, source, nullptr};

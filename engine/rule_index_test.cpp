@@ -4,6 +4,7 @@
 // its candidates and, over random streams, an indexed rule set with the same
 // rules written so that the index cannot narrow them.
 #include <random>
+#include <regex>
 
 #include "engine/test_harness.h"
 
@@ -17,9 +18,10 @@ namespace {
 // The ids of the rules offered to an event of `type` in `region`, with the
 // roles: "id" opening only, "id/c" closing only, "id/oc" both.
 std::vector<std::string> Offered(const CompiledRules& rules, const std::string& type,
-                                 const std::string& region) {
+                                 const std::string& region,
+                                 const std::optional<std::string>& category = std::nullopt) {
   std::vector<std::string> out;
-  for (const Candidate& c : rules.CandidatesFor(type, region)) {
+  for (const Candidate& c : rules.CandidatesFor(type, category, region)) {
     std::string id = rules.rules()[c.rule].rule->id;
     if (c.closing) id += c.opening ? "/oc" : "/c";
     out.push_back(id);
@@ -62,17 +64,57 @@ TEST_CASE("the index offers a region-scoped rule only to events of its regions",
   CHECK(Offered(*rules, "report", "MX-CHH") == Ids{"a-chihuahua", "b-national"});
   CHECK(Offered(*rules, "report", "MX-GRO") == Ids{"b-national", "c-south"});
   CHECK(Offered(*rules, "report", "MX-OAX") == Ids{"b-national", "c-south"});
-  CHECK(Offered(*rules, "report", "MX-SON") == Ids{"b-national", "e-any-type-sonora"});
+  CHECK(Offered(*rules, "report", "MX-SON", "threat") == Ids{"b-national", "e-any-type-sonora"});
+  CHECK(Offered(*rules, "report", "MX-SON") == Ids{"b-national"});  // no category: no threat
   CHECK(Offered(*rules, "report", "MX-YUC") == Ids{"b-national"});
   CHECK(Offered(*rules, "report", "") == Ids{"b-national"});
   CHECK(Offered(*rules, "panic", "MX-CHH") == Ids{"d-panic-chihuahua"});
-  CHECK(Offered(*rules, "panic", "MX-SON") == Ids{"e-any-type-sonora"});
+  CHECK(Offered(*rules, "panic", "MX-SON", "threat") == Ids{"e-any-type-sonora"});
   CHECK(Offered(*rules, "panic", "MX-YUC").empty());
   // An `expect` event closes without `where`: offered in every region.
   CHECK(Offered(*rules, "checkin", "MX-CHH") == Ids{"d-panic-chihuahua/c"});
   CHECK(Offered(*rules, "checkin", "MX-YUC") == Ids{"d-panic-chihuahua/c"});
-  CHECK(Offered(*rules, "checkin", "MX-SON") == Ids{"d-panic-chihuahua/c", "e-any-type-sonora"});
+  CHECK(Offered(*rules, "checkin", "MX-SON", "threat") ==
+        Ids{"d-panic-chihuahua/c", "e-any-type-sonora"});
   CHECK(Offered(*rules, "measure", "MX-YUC").empty());
+}
+
+TEST_CASE("the index narrows openers and closers by category", "[engine][index]") {
+  auto rules = Harness::Compile(R"(
+rules:
+  - id: a-killings
+    level: critical
+    match: {type: report, category: [killing, attempted_killing]}
+  - id: b-escalation
+    level: warning
+    where: {region: [MX-GRO]}
+    sequence:
+      steps: [{type: report, category: threat}, {type: report, category: attack}]
+      within: 1d
+      by: [subject]
+  - id: c-any-category
+    level: info
+    match: {type: report, not: {category: [threat]}}
+  - id: d-open-closer
+    level: info
+    sequence:
+      steps: [{type: report, category: threat}, {type: report}]
+      within: 1d
+      by: [subject]
+)");
+  CHECK(Offered(*rules, "report", "MX-CHH", "killing") == Ids{"a-killings", "c-any-category", "d-open-closer/c"});
+  CHECK(Offered(*rules, "report", "MX-CHH", "threat") ==
+        Ids{"c-any-category", "d-open-closer/oc"});
+  CHECK(Offered(*rules, "report", "MX-GRO", "threat") ==
+        Ids{"b-escalation", "c-any-category", "d-open-closer/oc"});
+  // The closing step names `attack`: offered as a closer in every region.
+  CHECK(Offered(*rules, "report", "MX-CHH", "attack") ==
+        Ids{"b-escalation/c", "c-any-category", "d-open-closer/c"});
+  CHECK(Offered(*rules, "report", "MX-GRO", "attack") ==
+        Ids{"b-escalation/c", "c-any-category", "d-open-closer/c"});
+  CHECK(Offered(*rules, "report", "MX-CHH") == Ids{"c-any-category", "d-open-closer/c"});
+  CHECK(Offered(*rules, "report", "MX-CHH", "smear_campaign") ==
+        Ids{"c-any-category", "d-open-closer/c"});
 }
 
 TEST_CASE("a rule of other regions is not evaluated; an all-clear from elsewhere still closes",
@@ -103,8 +145,8 @@ TEST_CASE("over random streams, indexed rules alert exactly as unindexable equiv
       "heartbeat: {of: {type: checkin}, every: 1h, by: [subject]}",
   };
   const std::vector<std::string> regions = {"MX-CHH", "MX-GRO", "MX-OAX", "MX-SON"};
-  // The plain set writes the scope as a negated condition in `match`, which
-  // the index does not analyse.
+  // The plain set writes the region scope and the categories as negated
+  // conditions, which the index does not analyse.
   std::string indexed = "rules:\n", plain = "rules:\n";
   int n = 0;
   for (const auto& kind : kinds) {
@@ -112,7 +154,9 @@ TEST_CASE("over random streams, indexed rules alert exactly as unindexable equiv
       const std::string id = "r" + std::to_string(n++);
       indexed += "  - id: " + id + "\n    level: info\n    where: {region: " + scope + "}\n    " +
                  kind + "\n";
-      std::string k = kind;
+      // Categories too: `category: x` as `not: {category: {not_in: [x]}}`.
+      std::string k = std::regex_replace(kind, std::regex(R"(category: (\w+))"),
+                                         "not: {category: {not_in: [$1]}}");
       const std::string not_scope = "not: {region: {not_in: " + scope + "}}";
       if (k.rfind("match: {", 0) == 0) k.insert(8, not_scope + ", ");
       else k = "match: {" + not_scope + "}\n    " + k;
@@ -122,10 +166,10 @@ TEST_CASE("over random streams, indexed rules alert exactly as unindexable equiv
   Harness a(indexed), b(plain);
   // The plain rules really are offered everywhere, the indexed ones are not.
   // (Only the sequences' later steps, which close without `where`.)
-  for (const Candidate& c : a.engine().rules().CandidatesFor("report", "MX-YUC"))
+  for (const Candidate& c : a.engine().rules().CandidatesFor("report", std::nullopt, "MX-YUC"))
     CHECK((!c.opening && c.closing));
-  CHECK(a.engine().rules().CandidatesFor("panic", "MX-YUC").empty());
-  CHECK(b.engine().rules().CandidatesFor("report", "MX-YUC").size() >= 4);
+  CHECK(a.engine().rules().CandidatesFor("panic", std::nullopt, "MX-YUC").empty());
+  CHECK(b.engine().rules().CandidatesFor("report", std::nullopt, "MX-YUC").size() >= 4);
 
   std::mt19937_64 rng(7);
   const char* types[] = {"report", "media_alert", "panic", "checkin"};
