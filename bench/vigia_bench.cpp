@@ -1,100 +1,36 @@
 // SPDX-License-Identifier: Apache-2.0
 // vigia-bench: the figures of shared/spec/daemon.md ("Benchmarks").
-//   parse:    validation only (EventDecoder) over a JSON Lines file, events/s
-//   engine:   decoded events through dedup + engine (one core), events/s
+//   parse:    validation only (EventDecoder), events/s (hot_path_cli.h, engine_bench.h)
+//   engine:   decoded events through the engine (one core), events/s, per rule count
+//   keys:     engine memory per open key, events/s vs open keys
+//   gen:      the synthetic event stream and rule sets of N rules (synthetic.h)
 //   recovery: restart recovery of a journal of N events (recovery_bench.h)
 //   ingest:   ack ingest into the real vigiad: events/s, latencies (ingest_bench.h)
-// The synthetic stream of N generated rules comes with issue #6; these modes
-// use the example rules and (scaled) example events.
+//   latency:  its fixed-rate phase alone: ack and ingest → alert percentiles (ingest_bench.h)
+//   baseline: raw ZeroMQ DEALER→ROUTER round trips, the bus's own limit (zmq_baseline.h)
+//   reload:   reload of N rules, in process and in vigiad under load (reload_bench.h)
+// recovery and ingest use the example rules and (scaled) example events.
 #include <CLI/CLI.hpp>
 
 #include <fstream>
 #include <iostream>
 
 #include "bench/bench_util.h"
+#include "bench/checkpoint_bench.h"
+#include "bench/hot_path_cli.h"
 #include "bench/ingest_bench.h"
 #include "bench/recovery_bench.h"
+#include "bench/reload_bench.h"
+#include "bench/zmq_baseline.h"
 #include "core/event_decoder.h"
 #include "daemon/cli/common.h"
 #include "engine/offline_runner.h"
-
-namespace {
-
-using vigia::bench::Clock;
-using vigia::bench::Seconds;
-
-class CountingSink : public vigia::engine::AlertSink {
- public:
-  void OnAlert(const vigia::engine::Alert&) override { ++alerts; }
-  void OnRetraction(const vigia::engine::Retraction&) override { ++retractions; }
-  size_t alerts = 0, retractions = 0;
-};
-
-// parse, and with `rule_args` engine: the best of `rounds`.
-int RunHotPaths(const std::string& events_file, const std::vector<std::string>& rule_args,
-                int rounds, bool engine) {
-  std::ifstream in(events_file, std::ios::binary);
-  if (!in) {
-    std::cerr << "cannot open " << events_file << "\n";
-    return 2;
-  }
-  std::vector<std::string> lines;
-  size_t bytes = 0;
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) bytes += line.size(), lines.push_back(std::move(line));
-
-  const auto& catalogs = vigia::Catalogs::Defaults();
-  vigia::EventDecoder decoder(catalogs, vigia::DecodeLimits{});
-  std::vector<vigia::Event> events;
-  events.reserve(lines.size());
-  double best_parse = 1e9;
-  for (int r = 0; r < rounds; ++r) {
-    events.clear();
-    auto start = Clock::now();
-    for (const auto& l : lines)
-      if (auto e = decoder.Decode(l)) events.push_back(std::move(*e));
-    best_parse = std::min(best_parse, Seconds(start));
-  }
-  std::printf("parse   %zu events (%zu valid), %.1f bytes/event: %.0f events/s\n", lines.size(),
-              events.size(), static_cast<double>(bytes) / lines.size(), lines.size() / best_parse);
-  if (!engine) return 0;
-
-  auto rules = vigia::cli::LoadRulesOrReport(vigia::cli::ExpandRuleArgs(rule_args), catalogs);
-  if (!rules) return 2;
-  double best_engine = 1e9;
-  CountingSink sink;
-  for (int r = 0; r < rounds; ++r) {
-    sink = CountingSink{};
-    vigia::engine::OfflineRunner runner(rules, sink);
-    auto start = Clock::now();
-    for (const auto& e : events) runner.Push(e);
-    runner.Finish(std::nullopt);
-    best_engine = std::min(best_engine, Seconds(start));
-  }
-  std::printf(
-      "engine  %zu rules, %zu events: %.0f events/s (dedup + engine), %zu alerts, %zu "
-      "retractions\n",
-      rules->rules().size(), events.size(), events.size() / best_engine, sink.alerts,
-      sink.retractions);
-  return 0;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"vigia-bench: the benchmarks of shared/spec/daemon.md"};
   app.require_subcommand(1);
 
-  std::string events_file;
-  std::vector<std::string> rule_args;
-  int rounds = 3;
-  auto* parse = app.add_subcommand("parse", "validation only, events/s");
-  auto* engine = app.add_subcommand("engine", "dedup + engine over decoded events, events/s");
-  for (auto* cmd : {parse, engine}) {
-    cmd->add_option("--events", events_file, "JSON Lines events")->required();
-    cmd->add_option("--rounds", rounds, "repetitions; the best is reported");
-  }
-  engine->add_option("--rules", rule_args, "rule files, folders or globs")->required();
+  vigia::bench::HotPathCli hot_paths(app);  // parse, engine, keys, gen
 
   vigia::bench::RecoveryOptions rec;
   auto* recovery = app.add_subcommand("recovery", "restart recovery of a journal (daemon::Core)");
@@ -140,9 +76,23 @@ int main(int argc, char** argv) {
   ingest->add_option("--dir", ing.dir, "parent of the temp dirs (on the disk to measure)")
       ->capture_default_str();
   ingest->add_flag("--keep", ing.keep, "keep the temp dirs");
+  ingest->add_flag("!--no-baseline", ing.baseline, "skip the transport baseline");
+  ingest->add_option("--json", ing.json, "also write the figures to this file as JSON");
+  vigia::bench::IngestOptions lat;
+  auto* latency = vigia::bench::AddLatencyCommand(app, lat);
+  vigia::bench::BaselineOptions base;
+  auto* baseline = vigia::bench::AddBaselineCommand(app, base);
+  vigia::bench::ReloadOptions rel;
+  auto* reload = vigia::bench::AddReloadCommand(app, rel);
+  vigia::bench::CheckpointOptions ckpt;
+  auto* checkpoint = vigia::bench::AddCheckpointCommand(app, ckpt);
   CLI11_PARSE(app, argc, argv);
 
-  if (*parse || *engine) return RunHotPaths(events_file, rule_args, rounds, engine->parsed());
+  if (auto rc = hot_paths.Run()) return *rc;
   if (*recovery) return vigia::bench::RunRecovery(rec);
+  if (*latency) return vigia::bench::RunLatency(lat);
+  if (*baseline) return vigia::bench::RunBaseline(base);
+  if (*reload) return vigia::bench::RunReload(rel);
+  if (*checkpoint) return vigia::bench::RunCheckpoint(ckpt);
   return vigia::bench::RunIngest(ing);
 }
