@@ -16,6 +16,7 @@
 #include <zmq.hpp>
 
 #include "bench/bench_util.h"
+#include "bench/json_report.h"
 #include "bench/scaled_events.h"
 #include "daemon/cli/common.h"
 #include "daemon/core.h"
@@ -129,6 +130,7 @@ CLI::App* AddCheckpointCommand(CLI::App& app, CheckpointOptions& o) {
   c->add_option("--every", o.checkpoint_every, "seconds between checkpoints")
       ->capture_default_str();
   c->add_option("--rounds", o.rounds, "runs, each after a restart")->capture_default_str();
+  c->add_option("--json", o.json, "also write the figures to this file as JSON");
   c->add_option("--dir", o.dir, "parent of the temp dir (on the disk to measure)")
       ->capture_default_str();
   c->add_flag("--keep", o.keep, "keep the database");
@@ -169,6 +171,8 @@ int RunCheckpoint(const CheckpointOptions& o) {
   }
   std::printf("setup      %llu events journaled in %.1f s (%s)\n",
               static_cast<unsigned long long>(o.events), Seconds(start), dir.c_str());
+  JsonReport json("checkpoint");
+  json.top().Add("events", o.events).Add("sync", o.sync).Add("every_s", o.checkpoint_every);
   for (int round = 1; round <= o.rounds; ++round) {
     Run r = RunCore(path, sync, o, rules, handle, log);
     if (!r.error.empty()) {
@@ -192,12 +196,24 @@ int RunCheckpoint(const CheckpointOptions& o) {
           "%.1f ms\n",
           worst / 1e3, pauses.back() / 1e3);
     }
-    std::printf("  query round trips: %s\n", ToString(ComputePercentiles(r.rtt)).c_str());
+    const Percentiles rtt = ComputePercentiles(r.rtt);
+    std::printf("  query round trips: %s\n", ToString(rtt).c_str());
     std::fflush(stdout);
+    json.AddRow()
+        .Add("round", round)
+        .Add("open_seconds", r.open_seconds)
+        .Add("checkpoints", static_cast<uint64_t>(r.checkpoints.size()))
+        .Add("max_core_pause_ms",
+             pauses.empty() ? 0.0 : *std::max_element(pauses.begin(), pauses.end()) / 1e3)
+        .Add("shutdown_core_pause_ms", pauses.empty() ? 0.0 : pauses.back() / 1e3)
+        .Add("stop_seconds", r.stop_seconds)
+        .Add("query_p99_ms", rtt.p99)
+        .Add("query_max_ms", rtt.max)
+        .Add("load_average", LoadAverage());
   }
   std::error_code ec;
   if (!o.keep) fs::remove_all(dir, ec);
-  return 0;
+  return json.WriteTo(o.json) ? 0 : 1;
 }
 
 }  // namespace vigia::bench

@@ -23,6 +23,7 @@ struct CheckpointOptions {
   int seconds = 10;                                  // each run of the core
   int checkpoint_every = 2;                          // seconds (the daemon: 60)
   int rounds = 2;     // runs; each after a restart on the same database
+  std::string json;  // also write the figures here (empty: don't)
   bool keep = false;  // leave the database behind
 };
 

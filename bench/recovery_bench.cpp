@@ -14,6 +14,7 @@
 #include <zmq.hpp>
 
 #include "bench/bench_util.h"
+#include "bench/json_report.h"
 #include "bench/scaled_events.h"
 #include "core/event_decoder.h"
 #include "daemon/cli/common.h"
@@ -147,7 +148,7 @@ uint64_t Replayed(const std::string& log) {
   return at == std::string::npos ? 0 : std::strtoull(log.c_str() + at + key.size(), nullptr, 10);
 }
 
-bool Report(const char* variant, int round, const Opened& r) {
+bool Report(const char* variant, int round, const Opened& r, JsonReport& json) {
   if (!r.error.empty()) {
     std::cerr << "vigia-bench recovery: " << r.error << "\n";
     return false;
@@ -160,6 +161,14 @@ bool Report(const char* variant, int round, const Opened& r) {
       r.peak_mib, r.before_mib, LoadAverage().c_str());
   std::fputs(r.log.c_str(), stdout);
   std::fflush(stdout);
+  json.AddRow()
+      .Add("variant", variant)
+      .Add("round", round)
+      .Add("events_replayed", replayed)
+      .Add("seconds", r.seconds)
+      .Add("events_per_s", replayed / r.seconds)
+      .Add("peak_rss_mib", r.peak_mib)
+      .Add("load_average", LoadAverage());
   return true;
 }
 
@@ -187,11 +196,13 @@ int RunRecovery(const RecoveryOptions& o) {
       "bench", std::make_shared<spdlog::sinks::ostream_sink_mt>(s.log));
   logger->set_pattern("[%l] %v");
   spdlog::set_default_logger(logger);
+  JsonReport json("recovery");
+  json.top().Add("events", o.events).Add("sync", o.sync);
   if (!o.db.empty()) {
     s.db = o.db;
     for (int round = 1; round <= o.rounds; ++round)
-      if (!Report("existing", round, OpenCore(s, sync, false))) return 1;
-    return 0;
+      if (!Report("existing", round, OpenCore(s, sync, false), json)) return 1;
+    return json.WriteTo(o.json) ? 0 : 1;
   }
 
   const fs::path dir = MakeTempDir(o.dir, "vigia-bench-recovery-");
@@ -228,17 +239,19 @@ int RunRecovery(const RecoveryOptions& o) {
 
   if (o.checkpoint_at) {
     for (int round = 1; round <= o.rounds; ++round)
-      if (!Report("checkpoint", round, OpenCore(s, sync, false))) return fail("recovery failed");
+      if (!Report("checkpoint", round, OpenCore(s, sync, false), json))
+        return fail("recovery failed");
     auto db = storage::Database::Open(s.db, storage::SyncMode::kNormal);
     if (!db.has_value() || !db.value()->Exec("DELETE FROM checkpoints").ok())
       return fail("cannot delete the checkpoints");
   }
   for (int round = 1; round <= o.rounds; ++round)
-    if (!Report("no checkpoint", round, OpenCore(s, sync, false))) return fail("recovery failed");
+    if (!Report("no checkpoint", round, OpenCore(s, sync, false), json))
+      return fail("recovery failed");
   Breakdown(s);
 
   if (!o.keep) fs::remove_all(dir, ec);
-  return 0;
+  return json.WriteTo(o.json) ? 0 : 1;
 }
 
 }  // namespace vigia::bench

@@ -17,6 +17,7 @@ struct RecoveryOptions {
   std::string dir = "/tmp";                          // where the temp dir goes
   std::string sync = "full";                         // of the recovering core
   int rounds = 2;
+  std::string json;  // also write the figures here (empty: don't)
   bool keep = false;  // leave the database behind
   // Set: only recover this database (as vigiad would, read-write), `rounds`
   // times; nothing is built or deleted.

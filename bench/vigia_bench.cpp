@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   recovery->add_flag("--keep", rec.keep, "keep the database");
   recovery->add_option("--db", rec.db, "only recover this existing database (opened read-write)");
+  recovery->add_option("--json", rec.json, "also write the figures to this file as JSON");
 
   vigia::bench::IngestOptions ing;
   auto* ingest = app.add_subcommand("ingest", "ack ingest into vigiad: events/s and latencies");
