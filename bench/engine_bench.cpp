@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "bench/bench_util.h"
+#include "bench/counting_sink.h"
 #include "bench/json_report.h"
 #include "bench/synthetic.h"
 #include "core/event_decoder.h"
@@ -18,13 +19,6 @@ namespace vigia::bench {
 namespace {
 
 namespace fs = std::filesystem;
-
-class CountingSink : public engine::AlertSink {
- public:
-  void OnAlert(const engine::Alert&) override { ++alerts; }
-  void OnRetraction(const engine::Retraction&) override { ++retractions; }
-  size_t alerts = 0, retractions = 0;
-};
 
 struct Input {
   std::vector<std::string> lines;

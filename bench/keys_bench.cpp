@@ -26,6 +26,7 @@
 
 #include "bench/alloc_counter.h"
 #include "bench/bench_util.h"
+#include "bench/counting_sink.h"
 #include "bench/engine_bench.h"
 #include "bench/json_report.h"
 #include "engine/engine.h"
@@ -42,13 +43,6 @@ constexpr const char* kRule = R"(rules:
     by: [subject]
 )";
 
-class NullSink : public engine::AlertSink {
- public:
-  void OnAlert(const engine::Alert&) override { ++alerts; }
-  void OnRetraction(const engine::Retraction&) override {}
-  size_t alerts = 0;
-};
-
 struct Fill {
   int64_t live_bytes = 0;  // heap growth over the feed
   int64_t rss_bytes = 0;   // RSS growth over the feed
@@ -58,7 +52,7 @@ struct Fill {
 
 Fill Feed(const std::shared_ptr<const engine::CompiledRules>& rules, size_t keys, int per_key) {
   TrimHeap();
-  NullSink sink;
+  CountingSink sink;
   auto engine = std::make_unique<engine::Engine>(rules, sink);
   engine->set_max_keys(keys + 1);
   Event e;

@@ -14,6 +14,7 @@
 #include <zmq.hpp>
 
 #include "bench/bench_util.h"
+#include "bench/counting_sink.h"
 #include "bench/json_report.h"
 #include "bench/scaled_events.h"
 #include "core/event_decoder.h"
@@ -28,13 +29,6 @@ namespace {
 
 namespace fs = std::filesystem;
 constexpr size_t kAppendBatch = 10000;
-
-class CountingSink : public engine::AlertSink {
- public:
-  void OnAlert(const engine::Alert&) override { ++alerts; }
-  void OnRetraction(const engine::Retraction&) override {}
-  size_t alerts = 0;
-};
 
 // What every core of one run shares.
 struct Setup {

@@ -15,6 +15,7 @@
 #include <boost/json.hpp>
 
 #include "bench/bench_util.h"
+#include "bench/counting_sink.h"
 #include "bench/daemon_process.h"
 #include "bench/ingest_bench.h"
 #include "bench/scaled_events.h"
@@ -134,13 +135,6 @@ std::string Prepare(const ReloadOptions& o, Setup& s) {
   s.rules = loaded.rules->rules().size();
   return {};
 }
-
-class CountingSink : public engine::AlertSink {
- public:
-  void OnAlert(const engine::Alert&) override { ++alerts; }
-  void OnRetraction(const engine::Retraction&) override {}
-  uint64_t alerts = 0;
-};
 
 // Where load + compile goes: the rule files read and checked (rules::LoadRuleFiles),
 // then compiled (CompiledRules), as daemon::LoadConfiguredRules runs them.
