@@ -244,7 +244,8 @@ void Engine::SwapRules(std::shared_ptr<const CompiledRules> rules) {
   for (const CompiledRule& r : rules_->rules()) old_index.emplace(r.rule->id, r.index);
   std::vector<std::unique_ptr<detail::RuleState>> state;
   std::vector<RuleCounters> counters(rules->rules().size());
-  std::set<Deadline> deadlines;
+  // Per old (rule, variant) whose state carries over: its new rule index.
+  std::vector<std::vector<int64_t>> moved_to(rules_->rules().size());
   for (const CompiledRule& r : rules->rules()) {
     auto st = std::make_unique<detail::RuleState>();
     st->variants.resize(r.variants.size());
@@ -252,14 +253,26 @@ void Engine::SwapRules(std::shared_ptr<const CompiledRules> rules) {
     if (it != old_index.end()) {
       const CompiledRule& old = rules_->rules()[it->second];
       counters[r.index] = counters_[old.index];
+      moved_to[old.index].assign(old.variants.size(), -1);
       for (uint32_t v = 0; v < r.variants.size() && v < old.variants.size(); ++v) {
         if (r.state_signatures[v] != old.state_signatures[v]) continue;
         st->variants[v] = std::move(state_[old.index]->variants[v]);
-        for (const auto& [key, ks] : st->variants[v].keys)
-          if (ks.open) deadlines.insert(MakeDeadline(ks.deadline, r, key, ks, v));
+        moved_to[old.index][v] = r.index;
       }
     }
     state.push_back(std::move(st));
+  }
+  // The open deadlines of the state carried over, re-indexed in place (no
+  // walk over every key). Rules are in id order before and after, so the new
+  // indices keep the set's order and each node goes in at the end.
+  std::set<Deadline> deadlines;
+  while (!deadlines_.empty()) {
+    auto node = deadlines_.extract(deadlines_.begin());
+    const auto& to = moved_to[node.value().rule];
+    const uint32_t v = node.value().variant;
+    if (v >= to.size() || to[v] < 0) continue;
+    node.value().rule = static_cast<uint32_t>(to[v]);
+    deadlines.insert(deadlines.end(), std::move(node));
   }
   rules_ = std::move(rules);
   state_ = std::move(state);

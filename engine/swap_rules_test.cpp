@@ -58,3 +58,30 @@ TEST_CASE("a reload carries open deadlines of kept rules", "[engine][reload]") {
   REQUIRE(h.alerts.size() == 1);
   CHECK(h.alerts[0].events == Ids({"c1"}));
 }
+
+TEST_CASE("a reload re-indexes the open deadlines of kept rules and drops the others' in order",
+          "[engine][reload]") {
+  // Three heartbeats; the reload removes `hb-b`, changes `hb-c`'s `of` (its
+  // state restarts), keeps `hb-d`, and adds `hb-a` and `hb-aa` before them,
+  // so the kept rule moves from index 2 to index 3.
+  auto heartbeat = [](const std::string& id, const std::string& of) {
+    return "  - id: " + id + "\n    level: warning\n    heartbeat: {of: " + of +
+           ", every: 1h, by: [subject]}\n";
+  };
+  Harness h("rules:\n" + heartbeat("hb-b", "{type: checkin}") +
+            heartbeat("hb-c", "{type: checkin}") + heartbeat("hb-d", "{type: checkin}"));
+  h.Push(Ev("c1", "2017-08-01T08:00:00Z", R"("subject":"p-1")", "MX-OAX", "checkin"));
+  h.Push(Ev("c2", "2017-08-01T08:10:00Z", R"("subject":"p-2")", "MX-OAX", "checkin"));
+  h.Swap("rules:\n" + heartbeat("hb-a", "{type: checkin}") + heartbeat("hb-aa", "{type: checkin}") +
+         heartbeat("hb-c", "{type: checkin, source: test}") + heartbeat("hb-d", "{type: checkin}"));
+  h.Push(Ev("c3", "2017-08-01T08:20:00Z", R"("subject":"p-3")", "MX-OAX", "checkin"));
+  // p-2 beats again before its 09:10 deadline: the carried deadline is found
+  // under the rule's new index and moved to 09:30.
+  h.Push(Ev("c4", "2017-08-01T08:30:00Z", R"("subject":"p-2")", "MX-OAX", "checkin"));
+  h.AdvanceTo("2017-08-01T10:00:00Z");
+  std::vector<std::string> fired;
+  for (const auto& a : h.alerts) fired.push_back(a.rule + "/" + a.events.at(0));
+  // In (deadline, rule id, key) order; hb-b is gone, hb-c only has c3.
+  CHECK(fired == Ids({"hb-d/c1", "hb-a/c3", "hb-aa/c3", "hb-c/c3", "hb-d/c3", "hb-a/c4",
+                      "hb-aa/c4", "hb-c/c4", "hb-d/c4"}));
+}
