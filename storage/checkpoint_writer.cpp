@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "storage/checkpoint_writer.h"
 
-#include <algorithm>
-
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 #include "storage/log_events.h"
 
@@ -11,20 +11,16 @@ namespace vigia::storage {
 
 using Clock = std::chrono::steady_clock;
 
-Result<std::unique_ptr<CheckpointWriter>, Error>
-CheckpointWriter::Start(const std::filesystem::path &path,
-                        CheckpointWriterOptions options) {
+Result<std::unique_ptr<CheckpointWriter>, Error> CheckpointWriter::Start(
+    const std::filesystem::path& path, CheckpointWriterOptions options) {
   auto db = Database::Open(path, options.sync);
-  if (!db)
-    return MakeError(db.error());
-  std::unique_ptr<CheckpointWriter> writer(
-      new CheckpointWriter(*std::move(db), options));
+  if (!db) return MakeError(db.error());
+  std::unique_ptr<CheckpointWriter> writer(new CheckpointWriter(*std::move(db), options));
   writer->thread_ = std::thread([w = writer.get()] { w->Run(); });
   return writer;
 }
 
-CheckpointWriter::CheckpointWriter(std::unique_ptr<Database> db,
-                                   CheckpointWriterOptions options)
+CheckpointWriter::CheckpointWriter(std::unique_ptr<Database> db, CheckpointWriterOptions options)
     : db_(std::move(db)), options_(options) {}
 
 CheckpointWriter::~CheckpointWriter() { Stop(); }
@@ -32,8 +28,7 @@ CheckpointWriter::~CheckpointWriter() { Stop(); }
 void CheckpointWriter::Submit(CheckpointJob job) {
   {
     std::lock_guard lock(mu_);
-    if (stopping_ || !running_)
-      return;
+    if (stopping_ || !running_) return;
     queue_.push_back(std::move(job));
     ++pending_;
   }
@@ -49,8 +44,7 @@ bool CheckpointWriter::Stop(std::chrono::milliseconds timeout) {
     }
   }
   wake_.notify_one();
-  if (thread_.joinable())
-    thread_.join();
+  if (thread_.joinable()) thread_.join();
   std::lock_guard lock(mu_);
   return flushed_;
 }
@@ -69,8 +63,7 @@ Status CheckpointWriter::ExecForTest(std::string sql) {
   test_result_.reset();
   wake_.notify_one();
   test_done_.wait(lock, [&] { return test_result_.has_value() || !running_; });
-  if (!test_result_)
-    return Error{ErrorKind::kOther, 0, "the checkpoint writer is stopped"};
+  if (!test_result_) return Error{ErrorKind::kOther, 0, "the checkpoint writer is stopped"};
   Status result = std::move(*test_result_);
   test_result_.reset();
   test_done_.notify_all();
@@ -89,10 +82,9 @@ bool CheckpointWriter::WriteSome() {
     segments_.pop_front();
     return true;
   }
-  const CheckpointJob &job = *row_;
+  const CheckpointJob& job = *row_;
   const Status s = db_->Transaction([&]() -> Status {
-    if (Status w = db_->WriteCheckpoint(job.seq, job.clock, job.state); !w.ok())
-      return w;
+    if (Status w = db_->WriteCheckpoint(job.seq, job.clock, job.state); !w.ok()) return w;
     return db_->DeleteDedupSegments(job.segments_first, job.segments_last,
                                     job.segments_expired_before);
   });
@@ -108,7 +100,7 @@ bool CheckpointWriter::WriteSome() {
 
 void CheckpointWriter::Run() {
   auto backoff = options_.retry_min;
-  uint64_t failures = 0; // since the last success
+  uint64_t failures = 0;  // since the last success
   std::unique_lock lock(mu_);
   try {
     for (;;) {
@@ -123,9 +115,8 @@ void CheckpointWriter::Run() {
       }
       // Newer jobs: their segments queue behind the unwritten ones; the
       // newest checkpoint row supersedes an unwritten older one.
-      for (CheckpointJob &job : queue_) {
-        for (DedupSegmentRow &s : job.segments)
-          segments_.push_back(std::move(s));
+      for (CheckpointJob& job : queue_) {
+        for (DedupSegmentRow& s : job.segments) segments_.push_back(std::move(s));
         job.segments.clear();
         row_ = std::move(job);
         ++taken_jobs_;
@@ -134,16 +125,14 @@ void CheckpointWriter::Run() {
       if (!row_ && segments_.empty()) {
         pending_ -= taken_jobs_;
         taken_jobs_ = 0;
-        if (stopping_)
-          break;
+        if (stopping_) break;
         wake_.wait(lock);
         continue;
       }
       if (stopping_ && Clock::now() >= deadline_) {
         flushed_ = false;
-        spdlog::error("{} segments={} checkpoint={}",
-                      log::kEngineCheckpointUnflushed, segments_.size(),
-                      row_.has_value());
+        spdlog::error("{} segments={} checkpoint={}", log::kEngineCheckpointUnflushed,
+                      segments_.size(), row_.has_value());
         break;
       }
       lock.unlock();
@@ -152,8 +141,7 @@ void CheckpointWriter::Run() {
       if (ok) {
         if (!healthy_.load(std::memory_order_relaxed)) {
           healthy_.store(true, std::memory_order_release);
-          spdlog::info("{} failed_writes={}", log::kEngineCheckpointRecovered,
-                       failures);
+          spdlog::info("{} failed_writes={}", log::kEngineCheckpointRecovered, failures);
         }
         failures = 0;
         backoff = options_.retry_min;
@@ -167,37 +155,32 @@ void CheckpointWriter::Run() {
       failed_writes_.fetch_add(1, std::memory_order_relaxed);
       if (healthy_.load(std::memory_order_relaxed)) {
         healthy_.store(false, std::memory_order_release);
-        spdlog::error("{} kind={} code={} reason=\"{}\" (retried; recovery "
-                      "replays the journal meanwhile)",
-                      log::kEngineCheckpointFailed,
-                      ToString(last_failure_.kind), last_failure_.sqlite_code,
-                      last_failure_.message);
+        spdlog::error(
+            "{} kind={} code={} reason=\"{}\" (retried; recovery "
+            "replays the journal meanwhile)",
+            log::kEngineCheckpointFailed, ToString(last_failure_.kind), last_failure_.sqlite_code,
+            last_failure_.message);
       }
       // Back off, but wake for Stop() (then retry until its deadline), new jobs
       // and tests.
       auto until = Clock::now() + backoff;
-      if (stopping_)
-        until = std::min(until, deadline_);
+      if (stopping_) until = std::min(until, deadline_);
       const bool was_stopping = stopping_;
-      wake_.wait_until(lock, until, [&] {
-        return stopping_ != was_stopping || (test_sql_ && !test_result_);
-      });
+      wake_.wait_until(lock, until,
+                       [&] { return stopping_ != was_stopping || (test_sql_ && !test_result_); });
       backoff = std::min(backoff * 2, options_.retry_max);
     }
-  } catch (const std::exception &e) {
+  } catch (const std::exception& e) {
     // Unexpected (out of memory): checkpoints stop and say so; recovery
     // replays the journal after the last one committed.
-    if (!lock.owns_lock())
-      lock.lock();
-    spdlog::error("{} thread=checkpoint what=\"{}\"", log::kThreadFailed,
-                  e.what());
+    if (!lock.owns_lock()) lock.lock();
+    spdlog::error("{} thread=checkpoint what=\"{}\"", log::kThreadFailed, e.what());
     healthy_.store(false, std::memory_order_release);
     flushed_ = false;
   }
   running_ = false;
-  if (pending_ > 0)
-    flushed_ = false;
+  if (pending_ > 0) flushed_ = false;
   test_done_.notify_all();
 }
 
-} // namespace vigia::storage
+}  // namespace vigia::storage

@@ -37,14 +37,11 @@
 namespace vigia::storage {
 
 struct CheckpointJob {
-  uint64_t seq =
-      0; // the last journal seq the state includes (all durably journaled)
-  TimeUs clock = 0;  // the engine clock
-  std::string state; // opaque bytes
-  TimeUs arrival =
-      0; // reported by committed_arrival() once the row is committed
-  std::vector<DedupSegmentRow>
-      segments; // ids increasing, above every id submitted before
+  uint64_t seq = 0;    // the last journal seq the state includes (all durably journaled)
+  TimeUs clock = 0;    // the engine clock
+  std::string state;   // opaque bytes
+  TimeUs arrival = 0;  // reported by committed_arrival() once the row is committed
+  std::vector<DedupSegmentRow> segments;  // ids increasing, above every id submitted before
   // Segments the stored checkpoint still needs: ids in [first, last] whose
   // newest key arrived at or after `expired_before`. The others are deleted
   // with the checkpoint row.
@@ -58,14 +55,14 @@ struct CheckpointWriterOptions {
 };
 
 class CheckpointWriter {
-public:
+ public:
   // Opens its own connection to `path` (see Database::Open) and starts the
   // thread.
-  static Result<std::unique_ptr<CheckpointWriter>, Error>
-  Start(const std::filesystem::path &path, CheckpointWriterOptions options);
-  ~CheckpointWriter(); // Stop() with the default timeout
-  CheckpointWriter(const CheckpointWriter &) = delete;
-  CheckpointWriter &operator=(const CheckpointWriter &) = delete;
+  static Result<std::unique_ptr<CheckpointWriter>, Error> Start(const std::filesystem::path& path,
+                                                                CheckpointWriterOptions options);
+  ~CheckpointWriter();  // Stop() with the default timeout
+  CheckpointWriter(const CheckpointWriter&) = delete;
+  CheckpointWriter& operator=(const CheckpointWriter&) = delete;
 
   // Queues `job`; never waits for the disk. Ignored after Stop().
   void Submit(CheckpointJob job);
@@ -77,17 +74,11 @@ public:
 
   // The arrival of the newest committed checkpoint's last event; INT64_MIN
   // before the first commit.
-  TimeUs committed_arrival() const {
-    return committed_arrival_.load(std::memory_order_acquire);
-  }
-  uint64_t committed() const {
-    return committed_.load(std::memory_order_acquire);
-  }
+  TimeUs committed_arrival() const { return committed_arrival_.load(std::memory_order_acquire); }
+  uint64_t committed() const { return committed_.load(std::memory_order_acquire); }
   // False from a failed write until the next successful one.
   bool healthy() const { return healthy_.load(std::memory_order_acquire); }
-  uint64_t failed_writes() const {
-    return failed_writes_.load(std::memory_order_relaxed);
-  }
+  uint64_t failed_writes() const { return failed_writes_.load(std::memory_order_relaxed); }
   // Jobs submitted and not yet committed (superseded ones included).
   size_t pending() const;
 
@@ -96,14 +87,13 @@ public:
   // it; kOther after Stop().
   Status ExecForTest(std::string sql);
 
-private:
-  CheckpointWriter(std::unique_ptr<Database> db,
-                   CheckpointWriterOptions options);
+ private:
+  CheckpointWriter(std::unique_ptr<Database> db, CheckpointWriterOptions options);
   void Run();
   // Writes the head of what is taken; false on a failure (retried).
   bool WriteSome();
 
-  std::unique_ptr<Database> db_; // writer thread only
+  std::unique_ptr<Database> db_;  // writer thread only
   const CheckpointWriterOptions options_;
   std::atomic<TimeUs> committed_arrival_{INT64_MIN};
   std::atomic<uint64_t> committed_{0};
@@ -112,22 +102,21 @@ private:
 
   // Taken from the queue, not yet written: writer thread only.
   std::deque<DedupSegmentRow> segments_;
-  std::optional<CheckpointJob>
-      row_; // the newest job's checkpoint row (segments moved out)
-  size_t taken_jobs_ = 0; // jobs taken, not yet written out
+  std::optional<CheckpointJob> row_;  // the newest job's checkpoint row (segments moved out)
+  size_t taken_jobs_ = 0;             // jobs taken, not yet written out
   Error last_failure_{ErrorKind::kOther, 0, ""};
 
   mutable std::mutex mu_;
   std::condition_variable wake_, test_done_;
-  std::vector<CheckpointJob> queue_;               // guarded by mu_
-  size_t pending_ = 0;                             // guarded by mu_
-  bool stopping_ = false;                          // guarded by mu_
-  bool running_ = true;                            // guarded by mu_
-  std::chrono::steady_clock::time_point deadline_; // of Stop(); guarded by mu_
-  std::optional<std::string> test_sql_;            // guarded by mu_
-  std::optional<Status> test_result_;              // guarded by mu_
-  bool flushed_ = true; // guarded by mu_, valid after the join
+  std::vector<CheckpointJob> queue_;                // guarded by mu_
+  size_t pending_ = 0;                              // guarded by mu_
+  bool stopping_ = false;                           // guarded by mu_
+  bool running_ = true;                             // guarded by mu_
+  std::chrono::steady_clock::time_point deadline_;  // of Stop(); guarded by mu_
+  std::optional<std::string> test_sql_;             // guarded by mu_
+  std::optional<Status> test_result_;               // guarded by mu_
+  bool flushed_ = true;                             // guarded by mu_, valid after the join
   std::thread thread_;
 };
 
-} // namespace vigia::storage
+}  // namespace vigia::storage

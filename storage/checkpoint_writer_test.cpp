@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "storage/checkpoint_writer.h"
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "storage/detail/test_util.h"
 
@@ -17,7 +16,7 @@ using testing::RawDb;
 using testing::TempDir;
 using testing::WaitFor;
 
-std::unique_ptr<CheckpointWriter> StartOrFail(const TempDir &dir) {
+std::unique_ptr<CheckpointWriter> StartOrFail(const TempDir& dir) {
   CheckpointWriterOptions o;
   o.sync = SyncMode::kNormal;
   o.retry_min = 10ms;
@@ -28,37 +27,34 @@ std::unique_ptr<CheckpointWriter> StartOrFail(const TempDir &dir) {
 }
 
 // A job naming segments [first, last], of which [new_first, last] are new.
-CheckpointJob Job(uint64_t seq, uint64_t first, uint64_t new_first,
-                  uint64_t last) {
+CheckpointJob Job(uint64_t seq, uint64_t first, uint64_t new_first, uint64_t last) {
   CheckpointJob job;
   job.seq = seq;
   job.clock = static_cast<TimeUs>(seq) * 10;
   job.state = "state-" + std::to_string(seq);
   job.arrival = static_cast<TimeUs>(seq) * 100;
   for (uint64_t id = new_first; id <= last; ++id)
-    job.segments.push_back(
-        {id, static_cast<TimeUs>(id) * 1000, id, "seg-" + std::to_string(id)});
+    job.segments.push_back({id, static_cast<TimeUs>(id) * 1000, id, "seg-" + std::to_string(id)});
   job.segments_first = first;
   job.segments_last = last;
   return job;
 }
 
-std::vector<uint64_t> SegmentIds(const TempDir &dir) {
+std::vector<uint64_t> SegmentIds(const TempDir& dir) {
   auto db = Database::Open(dir.db(), SyncMode::kNormal);
   REQUIRE(db.has_value());
   std::vector<uint64_t> ids;
   REQUIRE((*db)
               ->ReadDedupSegments(0, UINT64_MAX,
-                                  [&](const DedupSegmentRow &r) {
-                                    CHECK(r.state ==
-                                          "seg-" + std::to_string(r.id));
+                                  [&](const DedupSegmentRow& r) {
+                                    CHECK(r.state == "seg-" + std::to_string(r.id));
                                     ids.push_back(r.id);
                                   })
               .ok());
   return ids;
 }
 
-std::optional<Checkpoint> Newest(const TempDir &dir) {
+std::optional<Checkpoint> Newest(const TempDir& dir) {
   auto db = Database::Open(dir.db(), SyncMode::kNormal);
   REQUIRE(db.has_value());
   auto c = (*db)->LoadNewestCheckpoint();
@@ -66,11 +62,10 @@ std::optional<Checkpoint> Newest(const TempDir &dir) {
   return c.value();
 }
 
-} // namespace
+}  // namespace
 
-TEST_CASE(
-    "checkpoint writer: segments, then the row; pruning; committed_arrival",
-    "[storage][checkpoint]") {
+TEST_CASE("checkpoint writer: segments, then the row; pruning; committed_arrival",
+          "[storage][checkpoint]") {
   TempDir dir;
   auto w = StartOrFail(dir);
   CHECK(w->committed_arrival() == INT64_MIN);
@@ -94,19 +89,20 @@ TEST_CASE(
   CHECK(w->healthy());
 }
 
-TEST_CASE("checkpoint writer: a failing disk loses nothing; writes resume when "
-          "it is back",
-          "[storage][checkpoint]") {
+TEST_CASE(
+    "checkpoint writer: a failing disk loses nothing; writes resume when "
+    "it is back",
+    "[storage][checkpoint]") {
   TempDir dir;
   auto w = StartOrFail(dir);
   w->Submit(Job(10, 1, 1, 2));
   REQUIRE(WaitFor([&] { return w->committed() == 1; }, 5s));
   REQUIRE(w->ExecForTest("PRAGMA query_only = 1").ok());
   w->Submit(Job(20, 1, 3, 4));
-  w->Submit(Job(30, 1, 5, 5)); // supersedes 20's row, not its segments
+  w->Submit(Job(30, 1, 5, 5));  // supersedes 20's row, not its segments
   REQUIRE(WaitFor([&] { return w->failed_writes() >= 2; }, 5s));
   CHECK_FALSE(w->healthy());
-  CHECK(w->committed_arrival() == 1000); // retention must not count on them
+  CHECK(w->committed_arrival() == 1000);  // retention must not count on them
   CHECK(w->pending() == 2);
   CHECK(Newest(dir)->seq == 10);
   CHECK(SegmentIds(dir) == std::vector<uint64_t>{1, 2});
@@ -118,9 +114,8 @@ TEST_CASE("checkpoint writer: a failing disk loses nothing; writes resume when "
   CHECK(w->Stop());
 }
 
-TEST_CASE(
-    "checkpoint writer: Stop gives up at its deadline while the disk fails",
-    "[storage][checkpoint]") {
+TEST_CASE("checkpoint writer: Stop gives up at its deadline while the disk fails",
+          "[storage][checkpoint]") {
   TempDir dir;
   auto w = StartOrFail(dir);
   REQUIRE(w->ExecForTest("PRAGMA query_only = 1").ok());
@@ -129,8 +124,8 @@ TEST_CASE(
   CHECK_FALSE(w->Stop(300ms));
   CHECK(std::chrono::steady_clock::now() - start < 3s);
   CHECK(w->committed() == 0);
-  w->Submit(Job(20, 1, 1, 2)); // ignored after Stop
-  CHECK_FALSE(w->Stop());      // idempotent
+  w->Submit(Job(20, 1, 1, 2));  // ignored after Stop
+  CHECK_FALSE(w->Stop());       // idempotent
 }
 
-} // namespace vigia::storage
+}  // namespace vigia::storage
