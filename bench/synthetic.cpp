@@ -320,11 +320,14 @@ class StreamGenerator {
   }
 
   uint32_t AnyChecker() { return checkers_[rng_.Below(checkers_.size())]; }
+  // A subject who checks in, with probability `checker_share`; else anyone (Zipf).
+  uint32_t CheckerOrAnyone(double checker_share) {
+    return rng_.Chance(checker_share) ? AnyChecker()
+                                      : static_cast<uint32_t>(subject_rank_.Sample(rng_));
+  }
 
   void Measure(Event& e) {
-    const uint32_t k = rng_.Chance(0.8) ? AnyChecker()
-                                        : static_cast<uint32_t>(subject_rank_.Sample(rng_));
-    const Subject& s = subjects_[k];
+    const Subject& s = subjects_[CheckerOrAnyone(0.8)];
     e.type = "measure";
     e.source = "mecanismo";
     About(e, s, true);
@@ -344,8 +347,7 @@ class StreamGenerator {
   }
 
   void Panic(Event& e, TimeUs t) {
-    const uint32_t k = rng_.Chance(0.7) ? AnyChecker()
-                                        : static_cast<uint32_t>(subject_rank_.Sample(rng_));
+    const uint32_t k = CheckerOrAnyone(0.7);
     const Subject& s = subjects_[k];
     e.type = "panic";
     e.source = "panic-app";

@@ -16,7 +16,7 @@ using ValueSet = std::optional<std::set<std::string>>;
 
 ValueSet Intersect(ValueSet a, ValueSet b);
 
-// The values of `field` (type or region) for which a condition can hold, when
+// The values of `field` (type, category or region) for which a condition can hold, when
 // it pins that field (through any nesting of all/any); nullopt when any value
 // may match. Over-approximates: the index only narrows which rules are
 // evaluated, the full condition still decides.
@@ -227,35 +227,35 @@ CompiledRules::CompiledRules(std::shared_ptr<const rules::RuleSet> set,
   auto allows = [](const ValueSet& set, const std::string* value) {
     return !set || (value && set->count(*value) > 0);
   };
-  // Keeps the roles `category` allows; then, when `region_known`, those
-  // `region` allows.
-  auto narrow = [&](const std::map<uint32_t, Candidate>& cands, const std::string* category,
-                    bool region_known, const std::string* region) {
+  // The roles `category` allows.
+  auto in_category = [&](const std::map<uint32_t, Candidate>& cands, const std::string* category) {
     std::map<uint32_t, Candidate> out;
     for (const auto& [idx, cand] : cands) {
-      const Narrowing& n = narrowing[idx];
       Candidate c = cand;
-      c.opening = c.opening && allows(n.opening_categories, category) &&
-                  (!region_known || allows(n.opening_regions, region));
-      c.closing = c.closing && allows(n.closing_categories, category);
+      c.opening = c.opening && allows(narrowing[idx].opening_categories, category);
+      c.closing = c.closing && allows(narrowing[idx].closing_categories, category);
       if (c.opening || c.closing) out.emplace(idx, c);
     }
     return out;
   };
-  auto list = [](const std::map<uint32_t, Candidate>& cands) {
+  // The roles `region` allows (closers are not narrowed by region).
+  auto in_region = [&](const std::map<uint32_t, Candidate>& cands, const std::string* region) {
     std::vector<Candidate> out;
-    for (const auto& [idx, cand] : cands) out.push_back(cand);
+    for (const auto& [idx, cand] : cands) {
+      Candidate c = cand;
+      c.opening = c.opening && allows(narrowing[idx].opening_regions, region);
+      if (c.opening || c.closing) out.push_back(c);
+    }
     return out;
   };
-  auto by_region = [&](const std::map<uint32_t, Candidate>& cands, const std::string* category) {
+  auto by_region = [&](const std::map<uint32_t, Candidate>& cands) {
     RegionIndex out;
     std::set<std::string> named;
     for (const auto& [idx, cand] : cands)
       if (const ValueSet& regions = narrowing[idx].opening_regions; regions && cand.opening)
         named.insert(regions->begin(), regions->end());
-    out.other = list(narrow(cands, category, true, nullptr));
-    for (const auto& region : named)
-      out.by_region.emplace(region, list(narrow(cands, category, true, &region)));
+    out.other = in_region(cands, nullptr);
+    for (const auto& region : named) out.by_region.emplace(region, in_region(cands, &region));
     return out;
   };
   auto index = [&](const std::map<uint32_t, Candidate>& cands) {
@@ -268,9 +268,9 @@ CompiledRules::CompiledRules(std::shared_ptr<const rules::RuleSet> set,
       if (cand.closing && n.closing_categories)
         named.insert(n.closing_categories->begin(), n.closing_categories->end());
     }
-    out.other = by_region(narrow(cands, nullptr, false, nullptr), nullptr);
+    out.other = by_region(in_category(cands, nullptr));
     for (const auto& category : named)
-      out.by_category.emplace(category, by_region(narrow(cands, &category, false, nullptr), &category));
+      out.by_category.emplace(category, by_region(in_category(cands, &category)));
     return out;
   };
   any_type_ = index(untyped);
