@@ -48,6 +48,33 @@ ValueSet RequiredValues(const Condition* c, rules::Field field) {
   }
 }
 
+// Whether the index decides `c` for an opener: an `in` test of type, category
+// or region whose values are all text. RequiredValues takes its values, so an
+// event the index offers has one of them (a bool or null literal would match
+// no event value, but the index compares its text: it stays a test).
+bool IndexDecides(const Condition& c) {
+  if (c.op != Condition::Op::kIn) return false;
+  const rules::Field f = c.field.field;
+  if (f != rules::Field::kType && f != rules::Field::kCategory && f != rules::Field::kRegion)
+    return false;
+  return std::all_of(c.values.begin(), c.values.end(), [](const Scalar& v) {
+    return v.kind == Scalar::Kind::kString || v.kind == Scalar::Kind::kNumber;
+  });
+}
+
+// `c` without the tests the index decides that reach it through `all` alone
+// (RequiredValues intersects exactly those); nullopt when nothing is left.
+std::optional<Condition> LeftAfterIndex(const Condition& c) {
+  if (IndexDecides(c)) return std::nullopt;
+  if (c.op != Condition::Op::kAll) return c;
+  Condition out = c;
+  out.children.clear();
+  for (const Condition& child : c.children)
+    if (auto left = LeftAfterIndex(child)) out.children.push_back(std::move(*left));
+  if (out.children.empty()) return std::nullopt;
+  return out;
+}
+
 ValueSet Intersect(ValueSet a, ValueSet b) {
   if (!a) return b;
   if (!b) return a;
@@ -157,6 +184,17 @@ CompiledRules::CompiledRules(std::shared_ptr<const rules::RuleSet> set,
       for (const auto& t : *types) mark(typed[t][idx]);
   };
 
+  // Slots by signature: equal `by` lists, equal conditions.
+  std::map<std::string, uint32_t> key_slot, test_slot;
+  auto slot = [](std::map<std::string, uint32_t>& slots, std::string signature) {
+    return slots.emplace(std::move(signature), static_cast<uint32_t>(slots.size())).first->second;
+  };
+  auto test_slot_of = [&](const Condition& cond) {
+    std::string signature;
+    AppendCondition(signature, cond);
+    return slot(test_slot, std::move(signature));
+  };
+
   for (const rules::Rule* r : enabled) {
     CompiledRule c;
     c.rule = r;
@@ -193,6 +231,22 @@ CompiledRules::CompiledRules(std::shared_ptr<const rules::RuleSet> set,
         break;
     }
     const Condition* match = r->match ? &*r->match : nullptr;
+    c.opening_where = r->where;
+    c.opening_where.region.reset();
+    {
+      Condition test;  // all of what is left of match and opening
+      for (const Condition* part : {match, c.opening})
+        if (part)
+          if (auto left = LeftAfterIndex(*part)) test.children.push_back(std::move(*left));
+      if (!test.children.empty()) c.opening_test = std::make_shared<const Condition>(std::move(test));
+    }
+    if (c.opening_test) c.opening_test_slot = test_slot_of(*c.opening_test);
+    for (const Condition* cl : c.closing) c.closing_slots.push_back(test_slot_of(*cl));
+    {
+      std::string by;
+      for (const auto& f : r->by) by += f.name + '\n';
+      c.key_slot = slot(key_slot, std::move(by));
+    }
     add(Intersect(RequiredValues(match, rules::Field::kType),
                   RequiredValues(c.opening, rules::Field::kType)),
         c.index, true);
@@ -221,6 +275,8 @@ CompiledRules::CompiledRules(std::shared_ptr<const rules::RuleSet> set,
     rules_.push_back(std::move(c));
   }
 
+  key_slots_ = key_slot.size();
+  test_slots_ = test_slot.size();
   // Per type, then category, then region: the candidates an event can open
   // or close. A null value stands for any value no rule of the list names
   // (or none: an event without category or region).

@@ -45,6 +45,17 @@ struct CompiledRule {
   std::vector<std::string> state_signatures;
   const rules::Condition* opening = nullptr;  // step 1 / after / of (besides `match`)
   std::vector<const rules::Condition*> closing;  // sequence steps 2..k, or expect
+  // What an opening event offered by the index still has to pass: `where`
+  // without its regions, and `match` and `opening` without the tests of type,
+  // category and region that the index has already decided (nullptr: nothing
+  // left). Closers are checked in full.
+  rules::Where opening_where;
+  std::shared_ptr<const rules::Condition> opening_test;
+  // Slots of the engine's per-event caches: rules with the same `by` share a key
+  // slot, equal conditions a test slot (CompiledRules::key_slots, test_slots).
+  uint32_t key_slot = 0;
+  uint32_t opening_test_slot = 0;       // when opening_test
+  std::vector<uint32_t> closing_slots;  // parallel to closing
 };
 
 // One rule an event of some type may touch, and in which roles.
@@ -64,6 +75,9 @@ class CompiledRules {
   CompiledRules(std::shared_ptr<const rules::RuleSet> set, const EngineDefaults& defaults);
 
   const std::vector<CompiledRule>& rules() const { return rules_; }
+  // Distinct `by` lists and distinct conditions among the rules (see the slots).
+  size_t key_slots() const { return key_slots_; }
+  size_t test_slots() const { return test_slots_; }
   const rules::RuleSet& set() const { return *set_; }
 
   // The rules an event of `type`, `category` and `region` may touch, in rule
@@ -95,6 +109,7 @@ class CompiledRules {
 
   std::shared_ptr<const rules::RuleSet> set_;
   std::vector<CompiledRule> rules_;
+  size_t key_slots_ = 0, test_slots_ = 0;
   StringMap<TypeIndex> by_type_;
   TypeIndex any_type_;
 };

@@ -20,9 +20,16 @@ Engine::Engine(std::shared_ptr<const CompiledRules> rules, AlertSink& sink)
     state_.push_back(std::move(st));
   }
   counters_.resize(rules_->rules().size());
+  ResetCaches();
 }
 
 Engine::~Engine() = default;
+
+void Engine::ResetCaches() {
+  keys_.assign(rules_->key_slots(), Key{});
+  tested_at_.assign(rules_->test_slots(), 0);
+  test_result_.assign(rules_->test_slots(), false);
+}
 
 void Engine::Process(const Event& event) {
   // Deadlines before the arrival fire first. One at exactly the arrival waits
@@ -69,6 +76,7 @@ void Engine::Drain() {
 void Engine::Evaluate(const Event& e, const Alert* source) {
   const auto& candidates = rules_->CandidatesFor(e.type, e.category, e.region);
   ++order_;
+  ++evaluation_;
   if (candidates.empty()) return;
   LazyRecord rec{e, source, nullptr};
   const bool is_alert = source != nullptr;
@@ -107,30 +115,31 @@ void Engine::EvaluateRule(const CompiledRule& r, const EventView& view, LazyReco
     return !is_alert && r.stateful && e.time < clock_ - r.variants[v].lateness;
   };
 
-  if (c.closing && rule.kind == PatternKind::kAbsence && Matches(*r.closing.front(), view)) {
-    if (KeyOf(r, view, key_scratch_, values_scratch_)) {
+  if (c.closing && rule.kind == PatternKind::kAbsence &&
+      Test(*r.closing.front(), r.closing_slots.front(), view)) {
+    if (const Key* key = KeyOf(r, view)) {
       for (uint32_t v = 0; v < r.variants.size(); ++v) {
         if (is_late(v)) { late = true; continue; }
-        if (KeyState* ks = FindState(r, v, key_scratch_))
-          OnAbsenceExpect(r, v, key_scratch_, *ks, entry());
+        if (KeyState* ks = FindState(r, v, key->text))
+          OnAbsenceExpect(r, v, key->text, *ks, entry());
       }
     }
   }
-  if (c.opening && MatchesWhere(rule.where, view) && (!rule.match || Matches(*rule.match, view)) &&
-      (!r.opening || Matches(*r.opening, view))) {
+  if (c.opening && MatchesWhere(r.opening_where, view) &&
+      (!r.opening_test || Test(*r.opening_test, r.opening_test_slot, view))) {
     uint32_t v = ChooseVariant(r, view);
     if (is_late(v)) {
       late = true;
-    } else if (KeyOf(r, view, key_scratch_, values_scratch_)) {
-      KeyState* state = StateFor(r, v, key_scratch_, values_scratch_);
+    } else if (const Key* key = KeyOf(r, view)) {
+      KeyState* state = StateFor(r, v, key->text, key->values);
       if (!state) return;
       KeyState& ks = *state;
       switch (rule.kind) {
         case PatternKind::kNone: OnNone(r, v, ks, entry()); break;
         case PatternKind::kCount: OnCount(r, v, ks, view, entry()); break;
         case PatternKind::kSpike: OnSpike(r, v, ks, entry()); break;
-        case PatternKind::kAbsence: OnAbsenceAfter(r, v, key_scratch_, ks, entry()); break;
-        case PatternKind::kHeartbeat: OnHeartbeat(r, v, key_scratch_, ks, view, entry()); break;
+        case PatternKind::kAbsence: OnAbsenceAfter(r, v, key->text, ks, entry()); break;
+        case PatternKind::kHeartbeat: OnHeartbeat(r, v, key->text, ks, view, entry()); break;
         case PatternKind::kSequence: break;
       }
     }
@@ -147,13 +156,15 @@ void Engine::EvaluateSequence(const CompiledRule& r, const EventView& view, Lazy
   steps.assign(k, false);
   bool closing = false;
   if (c.closing)
-    for (size_t j = 1; j < k; ++j) closing |= steps[j] = Matches(*r.closing[j - 1], view);
+    for (size_t j = 1; j < k; ++j)
+      closing |= steps[j] = Test(*r.closing[j - 1], r.closing_slots[j - 1], view);
   int64_t opening_variant = -1;
-  if (c.opening && MatchesWhere(rule.where, view) && (!rule.match || Matches(*rule.match, view)) &&
-      Matches(*r.opening, view))
+  if (c.opening && MatchesWhere(r.opening_where, view) &&
+      (!r.opening_test || Test(*r.opening_test, r.opening_test_slot, view)))
     opening_variant = ChooseVariant(r, view);
   if (!closing && opening_variant < 0) return;
-  if (!KeyOf(r, view, key_scratch_, values_scratch_)) return;
+  const Key* key = KeyOf(r, view);
+  if (!key) return;
   bool late = false;
   Entry entry{e.time, order_, rec.get(), {}};
   for (uint32_t v = 0; v < r.variants.size(); ++v) {
@@ -162,7 +173,7 @@ void Engine::EvaluateSequence(const CompiledRule& r, const EventView& view, Lazy
     if (!is_alert && e.time < clock_ - r.variants[v].lateness) { late = true; continue; }
     steps[0] = opens;
     // At most one firing per event and key, across the variants too.
-    KeyState* ks = StateFor(r, v, key_scratch_, values_scratch_);
+    KeyState* ks = StateFor(r, v, key->text, key->values);
     if (ks && OnSequence(r, v, *ks, entry, steps)) break;
   }
   if (late) ++counters_[r.index].late;
@@ -174,20 +185,38 @@ uint32_t Engine::ChooseVariant(const CompiledRule& r, const EventView& view) con
   return 0;
 }
 
-bool Engine::KeyOf(const CompiledRule& r, const EventView& view, std::string& key,
-                   std::vector<std::string>& values) {
-  key.clear();
-  values.clear();
-  for (const rules::FieldRef& f : r.rule->by) {
-    std::optional<std::string> value = KeyValue(f, view);
-    if (!value || (f.field == rules::Field::kRegion && value->empty())) {
-      ++counters_[r.index].no_key;
-      return false;
+const Engine::Key* Engine::KeyOf(const CompiledRule& r, const EventView& view) {
+  // A fanned-out copy's key holds its group: not shared with the event's.
+  Key& k = view.single_group ? fanned_key_ : keys_[r.key_slot];
+  if (view.single_group || k.evaluation != evaluation_) {
+    k.evaluation = evaluation_;
+    k.found = true;
+    k.text.clear();
+    k.values.clear();
+    for (const rules::FieldRef& f : r.rule->by) {
+      std::optional<std::string> value = KeyValue(f, view);
+      if (!value || (f.field == rules::Field::kRegion && value->empty())) {
+        k.found = false;
+        break;
+      }
+      detail::AppendKeyPart(k.text, *value);
+      k.values.push_back(std::move(*value));
     }
-    detail::AppendKeyPart(key, *value);
-    values.push_back(std::move(*value));
   }
-  return true;
+  if (!k.found) {
+    ++counters_[r.index].no_key;
+    return nullptr;
+  }
+  return &k;
+}
+
+bool Engine::Test(const rules::Condition& c, uint32_t slot, const EventView& view) {
+  if (view.single_group) return Matches(c, view);  // may test the copy's group
+  if (tested_at_[slot] != evaluation_) {
+    tested_at_[slot] = evaluation_;
+    test_result_[slot] = Matches(c, view);
+  }
+  return test_result_[slot];
 }
 
 KeyState* Engine::StateFor(const CompiledRule& r, uint32_t variant, const std::string& key,
@@ -278,6 +307,7 @@ void Engine::SwapRules(std::shared_ptr<const CompiledRules> rules) {
   state_ = std::move(state);
   counters_ = std::move(counters);
   deadlines_ = std::move(deadlines);
+  ResetCaches();
 }
 
 bool Engine::Cooling(const CompiledRule& r, uint32_t v, const KeyState& ks, TimeUs time) const {

@@ -136,8 +136,21 @@ class Engine {
   void FireDue(bool inclusive);
   void Drain();
   uint32_t ChooseVariant(const CompiledRule& r, const EventView& v) const;
-  bool KeyOf(const CompiledRule& r, const EventView& v, std::string& key,
-             std::vector<std::string>& values);
+  // A state key: the `by` values, and the text that keys the state tables.
+  struct Key {
+    uint64_t evaluation = 0;  // the Evaluate call it was made for
+    bool found = false;       // false: the event lacks a `by` field
+    std::string text;
+    std::vector<std::string> values;
+  };
+  // The event's key for `r` (nullptr when it lacks a `by` field: counted), made
+  // once per event for all the rules with the same `by`. Valid until the next
+  // call for a fanned-out copy, or the next event.
+  const Key* KeyOf(const CompiledRule& r, const EventView& v);
+  // Matches(c, view), computed once per event for all the rules that share the
+  // condition (`slot`), unless the view is a fanned-out copy.
+  bool Test(const rules::Condition& c, uint32_t slot, const EventView& view);
+  void ResetCaches();
   // nullptr when the key is new and the (rule, variant) is at max_keys_.
   detail::KeyState* StateFor(const CompiledRule& r, uint32_t variant, const std::string& key,
                              const std::vector<std::string>& values);
@@ -183,9 +196,13 @@ class Engine {
   std::deque<std::variant<Alert, Retraction>> out_;
   uint64_t events_since_sweep_ = 0;
   uint64_t sweep_after_ = 4096;
+  // Per-event caches (KeyOf, Test), valid while their evaluation is evaluation_.
+  uint64_t evaluation_ = 0;  // Evaluate calls so far
+  std::vector<Key> keys_;    // per CompiledRule::key_slot
+  Key fanned_key_;           // a fanned-out copy's key (never shared)
+  std::vector<uint64_t> tested_at_;  // per test slot: the evaluation it holds
+  std::vector<bool> test_result_;
   // Scratch buffers reused across events (no allocation per event).
-  std::string key_scratch_;
-  std::vector<std::string> values_scratch_;
   std::vector<bool> steps_scratch_;
 };
 

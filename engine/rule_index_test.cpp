@@ -199,3 +199,55 @@ TEST_CASE("over random streams, indexed rules alert exactly as unindexable equiv
   }
   CHECK(a.retractions.size() == b.retractions.size());
 }
+
+TEST_CASE("an opener is tested only on what the index has not decided", "[engine][index]") {
+  auto rules = Harness::Compile(R"(
+rules:
+  - id: a-decided
+    level: info
+    where: {region: [MX-CHH], source: [monitor]}
+    match: {type: report, category: [threat, attack], all: [{region: MX-CHH}]}
+  - id: b-rest
+    level: info
+    match: {type: report, category: threat, severity: {gte: 3}}
+  - id: c-any
+    level: info
+    match: {any: [{type: report}, {category: threat}]}
+)");
+  const auto& a = rules->rules()[0];
+  CHECK(a.opening_test == nullptr);  // type, category and region: all decided
+  CHECK(!a.opening_where.region);
+  REQUIRE(a.opening_where.source);  // where's other lists stay
+  const auto& b = rules->rules()[1];
+  REQUIRE(b.opening_test != nullptr);
+  REQUIRE(b.opening_test->children.size() == 1);  // match, less type and category
+  CHECK(b.opening_test->children[0].children.size() == 1);
+  CHECK(b.opening_test->children[0].children[0].field.name == "severity");
+  const auto& c = rules->rules()[2];
+  REQUIRE(c.opening_test != nullptr);  // an `any` is not decided by the index
+  CHECK(c.opening_test->children[0].children[0].op == vigia::rules::Condition::Op::kAny);
+}
+
+TEST_CASE("a condition shared by rules is tested once per event, but per group for a fanned-out copy",
+          "[engine][index]") {
+  // Both rules test the same condition; the first (by region) sees the whole
+  // event, the second (by group) one copy per group: the copy for `women_hrd`
+  // must not take the whole event's answer.
+  Harness h(R"(
+rules:
+  - id: a-region
+    level: info
+    match: {groups: journalist}
+    count: {at_least: 1, within: 1h, by: [region]}
+  - id: b-group
+    level: info
+    match: {groups: journalist}
+    count: {at_least: 1, within: 1h, by: [group]}
+)");
+  h.Push(Ev("e1", "2024-05-01T10:00:00Z", R"("groups":["journalist","women_hrd"])"));
+  h.Finish();
+  REQUIRE(h.alerts.size() == 2);
+  CHECK(h.alerts[0].rule == "a-region");
+  CHECK(h.alerts[1].rule == "b-group");
+  CHECK(h.alerts[1].key == std::vector<std::pair<std::string, std::string>>{{"group", "journalist"}});
+}

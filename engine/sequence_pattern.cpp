@@ -83,6 +83,10 @@ bool Engine::OnSequence(const CompiledRule& r, uint32_t v, KeyState& ks, const E
     }
   }
 
+  // A match takes an event from every step: none while a step has no candidate
+  // (the common case for a closing event of a key nothing opened).
+  if (std::any_of(ks.steps.begin(), ks.steps.end(), [](const auto& s) { return s.empty(); }))
+    return false;
   MatchSearch search(ks.steps, var.within, entry);
   if (!search.Run()) {
     if (search.exhausted()) ++counters_[r.index].search_exhausted;
