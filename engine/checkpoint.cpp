@@ -55,7 +55,7 @@ void WriteEntries(ByteWriter& w, const std::vector<Entry>& list, const RecordInd
   w.U64(list.size());
   for (const Entry& e : list) {
     w.U64(index.at(e.rec.get()));
-    w.Str(e.distinct);
+    w.Str(e.distinct_value());
   }
 }
 
@@ -112,7 +112,10 @@ std::vector<Entry> ReadEntries(ByteReader& r, const Records& records,
       r.Fail();
       break;
     }
-    list[i] = Entry{records[at]->time, orders[at], records[at], r.Str()};
+    std::string distinct = r.Str();
+    list[i] = Entry{records[at]->time, orders[at], records[at],
+                    distinct.empty() ? nullptr
+                                     : std::make_shared<const std::string>(std::move(distinct))};
     if (i > 0 && list[i].Before(list[i - 1])) r.Fail();
   }
   return list;

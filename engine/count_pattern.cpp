@@ -23,9 +23,10 @@ void Engine::OnCount(const CompiledRule& r, uint32_t v, KeyState& ks, const Even
     // Events without the field are ignored; only the newest per value is kept.
     auto value = KeyValue(*distinct, view);
     if (!value) return;
-    entry.distinct = std::move(*value);
-    auto same = std::find_if(list.begin(), list.end(),
-                             [&](const Entry& x) { return x.distinct == entry.distinct; });
+    entry.distinct = std::make_shared<const std::string>(std::move(*value));
+    auto same = std::find_if(list.begin(), list.end(), [&](const Entry& x) {
+      return x.distinct_value() == entry.distinct_value();
+    });
     if (same != list.end()) {
       if (!same->Before(entry)) return;
       list.erase(same);

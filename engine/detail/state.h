@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -24,14 +25,16 @@ struct Record {
   std::vector<std::string> root_events;  // alert events: the input events at the root
 };
 
+// One event held by a state. Small and cheap to move: windows shift them.
 struct Entry {
   TimeUs time = 0;
   uint64_t order = 0;
   std::shared_ptr<const Record> rec;
-  std::string distinct;  // count with `distinct`: the value
-  const std::string* group = nullptr;  // the fanned-out copy's group, if any
+  // count with `distinct`: the event's value (null: none, read as "").
+  std::shared_ptr<const std::string> distinct;
 
   bool Before(const Entry& o) const { return time != o.time ? time < o.time : order < o.order; }
+  std::string_view distinct_value() const { return distinct ? *distinct : std::string_view(); }
 };
 
 // A fired absence/heartbeat alert that a late closing event may still retract.
