@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Builds alerts from the events that completed a rule, and alert events from alerts.
 #include <algorithm>
+#include <charconv>
 #include <string_view>
 
 #include "engine/detail/engine_internal.h"
@@ -131,6 +132,18 @@ Alert BuildAlert(const CompiledRule& r, uint32_t v, const std::vector<std::strin
   if (var.summary) a.summary = RenderSummary(*var.summary, rule, a);
   a.id = ComputeAlertId(a);
   return a;
+}
+
+std::vector<std::string> KeyValues(std::string_view key) {
+  std::vector<std::string> values;
+  while (!key.empty()) {
+    const size_t colon = key.find(':');
+    size_t size = 0;
+    std::from_chars(key.data(), key.data() + colon, size);
+    values.emplace_back(key.substr(colon + 1, size));
+    key.remove_prefix(colon + 1 + size);
+  }
+  return values;
 }
 
 size_t InsertSorted(std::vector<Entry>& list, Entry e) {

@@ -64,8 +64,8 @@ void WriteStrings(ByteWriter& w, const std::vector<std::string>& list) {
   for (const auto& s : list) w.Str(s);
 }
 
-void WriteKey(ByteWriter& w, const KeyState& ks, const RecordIndex& index) {
-  WriteStrings(w, ks.key_values);
+void WriteKey(ByteWriter& w, const std::string& key, const KeyState& ks, const RecordIndex& index) {
+  WriteStrings(w, detail::KeyValues(key));
   w.U8(ks.last_alert.has_value());
   if (ks.last_alert) w.I64(*ks.last_alert);
   WriteEntries(w, ks.entries, index);
@@ -121,9 +121,11 @@ std::vector<Entry> ReadEntries(ByteReader& r, const Records& records,
   return list;
 }
 
-KeyState ReadKey(ByteReader& r, const Records& records, const std::vector<uint64_t>& orders) {
+// The key's state; its `by` values in `values`.
+KeyState ReadKey(ByteReader& r, const Records& records, const std::vector<uint64_t>& orders,
+                 std::vector<std::string>& values) {
   KeyState ks;
-  ks.key_values = ReadStrings(r);
+  values = ReadStrings(r);
   if (ReadBool(r)) ks.last_alert = ReadTime(r);
   ks.entries = ReadEntries(r, records, orders);
   ks.steps.resize(r.Count());
@@ -210,7 +212,7 @@ std::string Engine::SaveState() const {
       w.Fixed64(detail::Fnv1a64(r.state_signatures[v]));
       const auto& keys = sorted[r.index][v];
       w.U64(keys.size());
-      for (const auto* kv : keys) WriteKey(w, kv->second, index);
+      for (const auto* kv : keys) WriteKey(w, kv->first, kv->second, index);
     }
   }
   return std::move(w).Finish();
@@ -286,14 +288,17 @@ Result<CheckpointStats, CheckpointError> Engine::LoadState(std::string_view blob
       auto& keys = keep ? state[cr->index]->variants[v].keys : dropped.keys;
       const size_t key_count = r.Count();
       for (size_t k = 0; k < key_count && r.ok(); ++k) {
-        KeyState ks = ReadKey(r, records, orders);
+        std::vector<std::string> values;
+        KeyState ks = ReadKey(r, records, orders, values);
         // The signature holds `by` and the steps, so a kept state must fit them.
-        if (keep && (ks.key_values.size() != cr->rule->by.size() ||
+        if (keep && (values.size() != cr->rule->by.size() ||
                      ks.steps.size() > cr->rule->steps.size()))
           r.Fail();
         std::string key;
-        for (const auto& value : ks.key_values) detail::AppendKeyPart(key, value);
-        if (!keys.emplace(std::move(key), std::move(ks)).second) r.Fail();  // a key twice
+        for (const auto& value : values) detail::AppendKeyPart(key, value);
+        auto [at, inserted] = keys.emplace(std::move(key), std::move(ks));
+        if (!inserted) r.Fail();  // a key twice
+        at->second.key = &at->first;
       }
       if (keep) stats.keys += keys.size();
     }
@@ -306,7 +311,7 @@ Result<CheckpointStats, CheckpointError> Engine::LoadState(std::string_view blob
   for (const CompiledRule& cr : rules_->rules())
     for (uint32_t v = 0; v < cr.variants.size(); ++v)
       for (const auto& [key, ks] : state[cr.index]->variants[v].keys)
-        if (ks.open) deadlines.insert(MakeDeadline(ks.deadline, cr, key, ks, v));
+        if (ks.open) deadlines.insert(MakeDeadline(ks.deadline, cr, key, v));
   state_ = std::move(state);
   counters_ = std::move(counters);
   deadlines_ = std::move(deadlines);

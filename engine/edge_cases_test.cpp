@@ -232,3 +232,30 @@ rules:
   }
   CHECK(h.alerts.size() == 1);
 }
+
+TEST_CASE("key values with colons, digits and empty text come back as they were",
+          "[engine][keys]") {
+  // State is keyed by the values joined with length prefixes; alerts and
+  // deadlines read the values back from that text.
+  Harness h(R"(
+rules:
+  - id: by-two-fields
+    level: info
+    match: {type: report}
+    count: {at_least: 1, within: 1h, by: [attrs.code, subject]}
+  - id: missed-beat
+    level: info
+    heartbeat: {of: {type: checkin}, every: 1h, by: [attrs.code, subject]}
+)");
+  h.Push(Ev("e1", "2024-05-01T10:00:00Z", R"("subject":"12:3","attrs":{"code":"4:ab:"})"));
+  h.Push(Ev("e2", "2024-05-01T10:01:00Z", R"("subject":"s","attrs":{"code":""})"));
+  h.Push(Ev("c1", "2024-05-01T10:02:00Z", R"("subject":"0:","attrs":{"code":"1"})", "MX-CHH",
+            "checkin"));
+  h.Finish("2024-05-01T12:00:00Z");
+  using Key = std::vector<std::pair<std::string, std::string>>;
+  REQUIRE(h.alerts.size() == 3);
+  CHECK(h.alerts[0].key == Key{{"attrs.code", "4:ab:"}, {"subject", "12:3"}});
+  CHECK(h.alerts[1].key == Key{{"attrs.code", ""}, {"subject", "s"}});
+  CHECK(h.alerts[2].rule == "missed-beat");
+  CHECK(h.alerts[2].key == Key{{"attrs.code", "1"}, {"subject", "0:"}});
+}

@@ -131,7 +131,7 @@ void Engine::EvaluateRule(const CompiledRule& r, const EventView& view, LazyReco
     if (is_late(v)) {
       late = true;
     } else if (const Key* key = KeyOf(r, view)) {
-      KeyState* state = StateFor(r, v, key->text, key->values);
+      KeyState* state = StateFor(r, v, key->text);
       if (!state) return;
       KeyState& ks = *state;
       switch (rule.kind) {
@@ -173,7 +173,7 @@ void Engine::EvaluateSequence(const CompiledRule& r, const EventView& view, Lazy
     if (!is_alert && e.time < clock_ - r.variants[v].lateness) { late = true; continue; }
     steps[0] = opens;
     // At most one firing per event and key, across the variants too.
-    KeyState* ks = StateFor(r, v, key->text, key->values);
+    KeyState* ks = StateFor(r, v, key->text);
     if (ks && OnSequence(r, v, *ks, entry, steps)) break;
   }
   if (late) ++counters_[r.index].late;
@@ -192,7 +192,6 @@ const Engine::Key* Engine::KeyOf(const CompiledRule& r, const EventView& view) {
     k.evaluation = evaluation_;
     k.found = true;
     k.text.clear();
-    k.values.clear();
     for (const rules::FieldRef& f : r.rule->by) {
       std::optional<std::string> value = KeyValue(f, view);
       if (!value || (f.field == rules::Field::kRegion && value->empty())) {
@@ -200,7 +199,6 @@ const Engine::Key* Engine::KeyOf(const CompiledRule& r, const EventView& view) {
         break;
       }
       detail::AppendKeyPart(k.text, *value);
-      k.values.push_back(std::move(*value));
     }
   }
   if (!k.found) {
@@ -219,8 +217,7 @@ bool Engine::Test(const rules::Condition& c, uint32_t slot, const EventView& vie
   return test_result_[slot];
 }
 
-KeyState* Engine::StateFor(const CompiledRule& r, uint32_t variant, const std::string& key,
-                           const std::vector<std::string>& values) {
+KeyState* Engine::StateFor(const CompiledRule& r, uint32_t variant, const std::string& key) {
   auto& keys = state_[r.index]->variants[variant].keys;
   if (keys.size() >= max_keys_) {
     auto it = keys.find(key);
@@ -229,7 +226,7 @@ KeyState* Engine::StateFor(const CompiledRule& r, uint32_t variant, const std::s
     return nullptr;
   }
   auto [it, inserted] = keys.try_emplace(key);
-  if (inserted) it->second.key_values = values;
+  if (inserted) it->second.key = &it->first;
   return &it->second;
 }
 
@@ -246,7 +243,7 @@ bool Engine::Fire(const CompiledRule& r, uint32_t v, KeyState& ks, const std::ve
     return false;
   }
   ks.last_alert = std::max(ks.last_alert.value_or(time), time);
-  Alert a = detail::BuildAlert(r, v, ks.key_values, events, time, count, clock_);
+  Alert a = detail::BuildAlert(r, v, detail::KeyValues(*ks.key), events, time, count, clock_);
   if (alert_id) *alert_id = a.id;
   ++counters_[r.index].firings;
   out_.emplace_back(std::move(a));
@@ -324,9 +321,9 @@ bool Engine::Cooling(const CompiledRule& r, uint32_t v, const KeyState& ks, Time
 }
 
 Engine::Deadline Engine::MakeDeadline(TimeUs at, const CompiledRule& r, const std::string& key,
-                                      const KeyState& ks, uint32_t variant) {
+                                      uint32_t variant) {
   std::string text;
-  for (const auto& v : ks.key_values) (text += v).push_back('\x1f');
+  for (const auto& v : detail::KeyValues(key)) (text += v).push_back('\x1f');
   return Deadline{at, r.index, std::move(text), key, variant};
 }
 

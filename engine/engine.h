@@ -117,7 +117,7 @@ class Engine {
     auto operator<=>(const Deadline&) const = default;
   };
   static Deadline MakeDeadline(TimeUs at, const CompiledRule& r, const std::string& key,
-                               const detail::KeyState& ks, uint32_t variant);
+                               uint32_t variant);
 
   // The event's record, made on first use: most candidate rules do not match.
   struct LazyRecord {
@@ -140,8 +140,7 @@ class Engine {
   struct Key {
     uint64_t evaluation = 0;  // the Evaluate call it was made for
     bool found = false;       // false: the event lacks a `by` field
-    std::string text;
-    std::vector<std::string> values;
+    std::string text;         // the values joined by AppendKeyPart
   };
   // The event's key for `r` (nullptr when it lacks a `by` field: counted), made
   // once per event for all the rules with the same `by`. Valid until the next
@@ -152,8 +151,7 @@ class Engine {
   bool Test(const rules::Condition& c, uint32_t slot, const EventView& view);
   void ResetCaches();
   // nullptr when the key is new and the (rule, variant) is at max_keys_.
-  detail::KeyState* StateFor(const CompiledRule& r, uint32_t variant, const std::string& key,
-                             const std::vector<std::string>& values);
+  detail::KeyState* StateFor(const CompiledRule& r, uint32_t variant, const std::string& key);
   detail::KeyState* FindState(const CompiledRule& r, uint32_t variant, const std::string& key);
 
   // Patterns (one file each). `e` is the view, `entry` the event as state.

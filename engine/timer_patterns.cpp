@@ -22,7 +22,7 @@ void Engine::OnAbsenceAfter(const CompiledRule& r, uint32_t v, const std::string
     ks.deadline = entry.time + r.variants[v].within;
     ks.entries.clear();
     ks.entries.push_back(std::move(entry));
-    deadlines_.insert(MakeDeadline(ks.deadline, r, key, ks, v));
+    deadlines_.insert(MakeDeadline(ks.deadline, r, key, v));
     return;
   }
   // Joins the open deadline without moving it.
@@ -36,7 +36,7 @@ void Engine::OnAbsenceAfter(const CompiledRule& r, uint32_t v, const std::string
 void Engine::OnAbsenceExpect(const CompiledRule& r, uint32_t v, const std::string& key,
                              KeyState& ks, const Entry& entry) {
   if (ks.open && ks.opened_at <= entry.time && entry.time <= ks.deadline) {
-    deadlines_.erase(MakeDeadline(ks.deadline, r, key, ks, v));
+    deadlines_.erase(MakeDeadline(ks.deadline, r, key, v));
     ks.open = false;
     ks.entries.clear();
   }
@@ -58,12 +58,12 @@ void Engine::OnHeartbeat(const CompiledRule& r, uint32_t v, const std::string& k
     if (d && *d >= kMinute && *d <= 30 * var.every) every = *d;
     else ++counters_[r.index].ignored_hints;
   }
-  if (ks.open) deadlines_.erase(MakeDeadline(ks.deadline, r, key, ks, v));
+  if (ks.open) deadlines_.erase(MakeDeadline(ks.deadline, r, key, v));
   ks.open = true;
   ks.opened_at = entry.time;
   ks.deadline = entry.time + every + var.grace;
   ks.entries.assign(1, std::move(entry));
-  deadlines_.insert(MakeDeadline(ks.deadline, r, key, ks, v));
+  deadlines_.insert(MakeDeadline(ks.deadline, r, key, v));
 }
 
 void Engine::FireDeadline(const Deadline& d) {

@@ -41,6 +41,9 @@ inline void AppendKeyPart(std::string& key, std::string_view value) {
   key += value;
 }
 
+// The `by` values of a key made by AppendKeyPart, in order.
+std::vector<std::string> KeyValues(std::string_view key);
+
 // Inserts `e` into `list`, kept in (time, order) order; returns its index.
 size_t InsertSorted(std::vector<Entry>& list, Entry e);
 

@@ -46,7 +46,7 @@ struct Retractable {
 };
 
 struct KeyState {
-  std::vector<std::string> key_values;   // in `by` order
+  const std::string* key = nullptr;      // its key in the table (KeyValues; nodes stay put)
   std::optional<TimeUs> last_alert;      // cooldown
   std::vector<Entry> entries;            // count/spike window; absence `after` events
   std::vector<std::vector<Entry>> steps; // sequence candidates per step
