@@ -131,7 +131,7 @@ void Engine::EvaluateRule(const CompiledRule& r, const EventView& view, LazyReco
     if (is_late(v)) {
       late = true;
     } else if (const Key* key = KeyOf(r, view)) {
-      KeyState* state = StateFor(r, v, key->text);
+      KeyState* state = StateFor(r, v, *key);
       if (!state) return;
       KeyState& ks = *state;
       switch (rule.kind) {
@@ -173,7 +173,7 @@ void Engine::EvaluateSequence(const CompiledRule& r, const EventView& view, Lazy
     if (!is_alert && e.time < clock_ - r.variants[v].lateness) { late = true; continue; }
     steps[0] = opens;
     // At most one firing per event and key, across the variants too.
-    KeyState* ks = StateFor(r, v, key->text);
+    KeyState* ks = StateFor(r, v, *key);
     if (ks && OnSequence(r, v, *ks, entry, steps)) break;
   }
   if (late) ++counters_[r.index].late;
@@ -200,6 +200,7 @@ const Engine::Key* Engine::KeyOf(const CompiledRule& r, const EventView& view) {
       }
       detail::AppendKeyPart(k.text, *value);
     }
+    k.hash = detail::KeyHash{}(k.text);
   }
   if (!k.found) {
     ++counters_[r.index].no_key;
@@ -217,16 +218,16 @@ bool Engine::Test(const rules::Condition& c, uint32_t slot, const EventView& vie
   return test_result_[slot];
 }
 
-KeyState* Engine::StateFor(const CompiledRule& r, uint32_t variant, const std::string& key) {
+KeyState* Engine::StateFor(const CompiledRule& r, uint32_t variant, const Key& key) {
   auto& keys = state_[r.index]->variants[variant].keys;
+  if (auto it = keys.find(detail::HashedKey{key.text, key.hash}); it != keys.end())
+    return &it->second;
   if (keys.size() >= max_keys_) {
-    auto it = keys.find(key);
-    if (it != keys.end()) return &it->second;
     ++counters_[r.index].keys_capped;
     return nullptr;
   }
-  auto [it, inserted] = keys.try_emplace(key);
-  if (inserted) it->second.key = &it->first;
+  auto it = keys.try_emplace(key.text).first;
+  it->second.key = &it->first;
   return &it->second;
 }
 

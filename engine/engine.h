@@ -141,6 +141,7 @@ class Engine {
     uint64_t evaluation = 0;  // the Evaluate call it was made for
     bool found = false;       // false: the event lacks a `by` field
     std::string text;         // the values joined by AppendKeyPart
+    size_t hash = 0;          // detail::KeyHash of text
   };
   // The event's key for `r` (nullptr when it lacks a `by` field: counted), made
   // once per event for all the rules with the same `by`. Valid until the next
@@ -151,7 +152,7 @@ class Engine {
   bool Test(const rules::Condition& c, uint32_t slot, const EventView& view);
   void ResetCaches();
   // nullptr when the key is new and the (rule, variant) is at max_keys_.
-  detail::KeyState* StateFor(const CompiledRule& r, uint32_t variant, const std::string& key);
+  detail::KeyState* StateFor(const CompiledRule& r, uint32_t variant, const Key& key);
   detail::KeyState* FindState(const CompiledRule& r, uint32_t variant, const std::string& key);
 
   // Patterns (one file each). `e` is the view, `entry` the event as state.

@@ -56,8 +56,28 @@ struct KeyState {
   std::vector<Retractable> fired;        // oldest first, at most kMaxRetractable
 };
 
+// A key with its hash, computed once per event and reused by every rule with
+// the same `by` (the tables look it up without hashing it again).
+struct HashedKey {
+  std::string_view text;
+  size_t hash;
+};
+
+struct KeyHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+  size_t operator()(const HashedKey& key) const { return key.hash; }
+};
+
+struct KeyEqual {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const { return a == b; }
+  bool operator()(const HashedKey& a, std::string_view b) const { return a.text == b; }
+  bool operator()(std::string_view a, const HashedKey& b) const { return a == b.text; }
+};
+
 struct VariantState {
-  std::unordered_map<std::string, KeyState> keys;
+  std::unordered_map<std::string, KeyState, KeyHash, KeyEqual> keys;
 };
 
 struct RuleState {
