@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <thread>
 #include <vector>
@@ -203,6 +204,8 @@ int Controller::Impl::StartHttp(const DecodeLimits& limits) {
   } else {
     spdlog::warn("http.no_tokens: no tokens_file in the config; /api/v1 answers 401 to everyone");
   }
+  // Runs on the HTTP server's worker thread, so that other requests are served
+  // meanwhile; reload_mu orders it with SIGHUP's.
   auto reload = [this] {
     ReloadOutcome outcome = Reload("http");
     boost::json::object reply{{"ok", outcome.ok}};
@@ -295,20 +298,13 @@ Controller::Impl::ReloadOutcome Controller::Impl::Reload(const char* via) {
     spdlog::error("{} via={}\n{}", log::kRulesReloadFailed, via, rules.diagnostics);
     return {false, 0, rules.diagnostics};
   }
-  // The core takes ownership of the holder (Core::OnQuery, "swap").
-  auto* holder = new std::shared_ptr<const engine::CompiledRules>(rules.rules);
-  zmq::socket_t s(context, zmq::socket_type::req);
-  s.set(zmq::sockopt::linger, 0);
-  s.set(zmq::sockopt::rcvtimeo, 10000);
-  s.connect(kQueryEndpoint);
-  s.send(zmq::buffer("swap", 4), zmq::send_flags::sndmore);
-  s.send(zmq::buffer(&holder, sizeof holder), zmq::send_flags::sndmore);
-  s.send(zmq::buffer(std::string_view(via)), zmq::send_flags::none);  // for the audit log
-  zmq::message_t reply;
-  if (!s.recv(reply)) {
-    // The core did not answer in 10 s; it may still take the rules later.
-    spdlog::error("{} via={} reason=\"the core did not answer\"", log::kRulesReloadFailed, via);
-    return {false, 0, "the engine did not answer within 10 s; the new rules may still be taken"};
+  // Either the core swaps them in, or they are withdrawn and it never will.
+  if (!SwapRulesInCore(context, rules.rules, via, std::chrono::seconds(10))) {
+    spdlog::error("{} via={} reason=\"the core did not take the rules within 10 s\"",
+                  log::kRulesReloadFailed, via);
+    return {false, 0,
+            "the engine did not take the new rules within 10 s; they were withdrawn, the previous "
+            "rules stay active"};
   }
   catalogs.store(std::move(new_catalogs));
   spdlog::info("{} via={} rules={} files={}", log::kRulesReloaded, via, rules.rules->rules().size(),

@@ -94,6 +94,51 @@ std::optional<std::string> Str(const boost::json::object& o, const char* key) {
 
 }  // namespace
 
+// The frame's data is a reference to the mailbox, owned by the frame: ZeroMQ's
+// free function releases it when the frame is closed (read, or dropped
+// unread). inproc hands frames over without copying them, so the reader finds
+// the reference at data().
+zmq::message_t RulesMailbox::ToFrame(std::shared_ptr<RulesMailbox> box) {
+  using Ref = std::shared_ptr<RulesMailbox>;
+  auto ref = std::make_unique<Ref>(std::move(box));
+  zmq::message_t frame(ref.get(), sizeof(Ref),
+                       [](void* data, void*) { delete static_cast<Ref*>(data); });
+  ref.release();  // the frame owns it now
+  return frame;
+}
+
+std::shared_ptr<RulesMailbox> RulesMailbox::FromFrame(const zmq::message_t& frame) {
+  using Ref = std::shared_ptr<RulesMailbox>;
+  if (frame.size() != sizeof(Ref)) return nullptr;
+  return *static_cast<const Ref*>(frame.data());
+}
+
+bool SwapRulesInCore(zmq::context_t& context, std::shared_ptr<const engine::CompiledRules> rules,
+                     std::string_view via, std::chrono::milliseconds timeout,
+                     const char* endpoint) {
+  auto box = std::make_shared<RulesMailbox>(std::move(rules));
+  zmq::socket_t s(context, zmq::socket_type::req);
+  s.set(zmq::sockopt::linger, 0);
+  s.set(zmq::sockopt::sndtimeo, static_cast<int>(timeout.count()));
+  s.set(zmq::sockopt::rcvtimeo, static_cast<int>(timeout.count()));
+  s.connect(endpoint);
+  if (!s.send(zmq::buffer("swap", 4), zmq::send_flags::sndmore)) return false;  // no core
+  s.send(RulesMailbox::ToFrame(box), zmq::send_flags::sndmore);
+  s.send(zmq::buffer(via), zmq::send_flags::none);
+  zmq::message_t reply;
+  const bool answered = s.recv(reply).has_value();
+  // Answered or not, the rules' fate is settled here, once: not taken by now
+  // (a timeout, or a query the core refused), they never will be.
+  if (box->Withdraw()) return false;
+  // Taken: the core is swapping them in. Its answer follows at once (Core::Swap
+  // cannot fail once it has taken them), so this wait has no timeout.
+  if (!answered) {
+    s.set(zmq::sockopt::rcvtimeo, -1);
+    [[maybe_unused]] const auto late = s.recv(reply);
+  }
+  return true;
+}
+
 TimeUs SystemNow() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -424,17 +469,25 @@ void Core::OnQuery() {
 
 std::string Core::Swap(const zmq::message_t& frame, const std::string& via) {
   // The rules were loaded and compiled off this thread; swap between two events.
-  std::shared_ptr<const engine::CompiledRules>* holder = nullptr;
-  if (frame.size() != sizeof holder) return ErrorJson(400, "swap: no rules");
-  std::memcpy(&holder, frame.data(), sizeof holder);
-  std::unique_ptr<std::shared_ptr<const engine::CompiledRules>> owned(holder);
-  rules_ = *owned;
-  engine_->SwapRules(rules_);
-  if (db_) {  // reloads are audited (notifier.md)
-    alert_writes_.push_back({{}, {}, storage::AuditRow{now_(), via, "reload", "rules",
-                                                       "rules=" + std::to_string(rules_->rules().size())}});
-    FlushWrites();
+  const std::shared_ptr<RulesMailbox> box = RulesMailbox::FromFrame(frame);
+  if (!box) return ErrorJson(400, "swap: no rules");
+  if (!box->Take()) {
+    // The sender gave up waiting and reported the reload as failed: its rules stay out.
+    spdlog::warn("rules.swap_withdrawn via={} (the reload had already been reported failed)", via);
+    return ErrorJson(409, "swap: the rules were withdrawn");
   }
+  rules_ = box->rules();
+  engine_->SwapRules(rules_);
+  // Reloads are audited (notifier.md). The row is committed by this loop
+  // turn's Tick(), in one transaction with the turn's other writes, rather
+  // than by an fsync of its own before the answer: the rules in force are
+  // in memory only (a restart reads the rule files again), so the answer
+  // promises nothing that the row's commit would make durable.
+  if (db_)
+    alert_writes_.push_back({{},
+                             {},
+                             storage::AuditRow{now_(), via, "reload", "rules",
+                                               "rules=" + std::to_string(rules_->rules().size())}});
   return Ok("{\"rules\":" + std::to_string(rules_->rules().size()) + "}");
 }
 

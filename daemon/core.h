@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -16,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -69,6 +71,53 @@ struct CoreOptions {
   // alerts.auth: the `publish` endpoints require CurveZMQ (the ZAP handler must serve its domain).
   std::optional<connectors::CurveServerKeys> publish_curve;
 };
+
+// New rules on their way to the core thread (the "swap" query). Exactly one
+// side decides their fate, once: the core takes them (and swaps them in at
+// once), or the sender withdraws them (it gave up waiting), and the core then
+// leaves its rules as they are.
+// Thread-safe: Take() on the core thread, Withdraw() on the sender's.
+class RulesMailbox {
+ public:
+  explicit RulesMailbox(std::shared_ptr<const engine::CompiledRules> rules)
+      : rules_(std::move(rules)) {}
+  RulesMailbox(const RulesMailbox&) = delete;
+  RulesMailbox& operator=(const RulesMailbox&) = delete;
+
+  // True if the rules are the caller's to apply (not withdrawn, not taken before).
+  bool Take() { return Settle(State::kTaken); }
+  // True if the core will never apply the rules (not taken, not withdrawn before).
+  bool Withdraw() { return Settle(State::kWithdrawn); }
+  const std::shared_ptr<const engine::CompiledRules>& rules() const { return rules_; }
+
+  // The "swap" query's frame (in-process only): it holds a reference to `box`,
+  // released when the frame is closed, whether the core read it or not.
+  static zmq::message_t ToFrame(std::shared_ptr<RulesMailbox> box);
+  // The mailbox of a frame made by ToFrame() and passed over inproc; null if
+  // the frame is not one.
+  static std::shared_ptr<RulesMailbox> FromFrame(const zmq::message_t& frame);
+
+ private:
+  enum class State { kPending, kTaken, kWithdrawn };
+  bool Settle(State to) {
+    State expected = State::kPending;
+    return state_.compare_exchange_strong(expected, to, std::memory_order_acq_rel);
+  }
+
+  const std::shared_ptr<const engine::CompiledRules> rules_;
+  std::atomic<State> state_{State::kPending};
+};
+
+// Hands `rules` to the core listening on `endpoint` and waits until it has
+// swapped them in: true. False if the core did not take them within `timeout`:
+// they are withdrawn, and the core will never apply them. Once the core has
+// taken them it applies them (nothing can fail then), so the wait goes on for
+// its answer. `via` names who asked, for the audit log.
+// Any thread (a socket of its own). The rules are released once the core has
+// read the query, or when it is dropped unread; nothing leaks.
+bool SwapRulesInCore(zmq::context_t& context, std::shared_ptr<const engine::CompiledRules> rules,
+                     std::string_view via, std::chrono::milliseconds timeout,
+                     const char* endpoint = kQueryEndpoint);
 
 // A wall clock that tests can replace.
 using WallClock = TimeUs (*)();

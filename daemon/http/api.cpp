@@ -193,7 +193,12 @@ ApiResponse Api::Route(const Request& request) {
     case Op::kAck: return ChangeAlert("ack", route->id, request);
     case Op::kResolve: return ChangeAlert("resolve", route->id, request);
     case Op::kRules: return FromCore({{"op", "rules"}});
-    case Op::kReload: return Reload();
+    case Op::kReload: {
+      if (!reload_) return ErrorResponse(503, "rule reload is not available");
+      ApiResponse r;
+      r.reload = true;  // answered by Reload(), off this thread
+      return r;
+    }
     case Op::kDeadLetters: return FromCore({{"op", "deadletters"}});
     case Op::kStream: {
       ApiResponse r;
@@ -308,9 +313,11 @@ ApiResponse Api::Silences(const Request& request, const std::string& id, const T
   return FromCore({{"op", "silence_end"}, {"id", id}, {"by", by}});
 }
 
-ApiResponse Api::Reload() {
-  if (!reload_) return ErrorResponse(503, "rule reload is not available");
-  const std::string result = reload_();
+void Api::Reload(std::function<void(ApiResponse)> reply) {
+  reload_([this, reply = std::move(reply)](std::string result) { reply(ReloadResponse(result)); });
+}
+
+ApiResponse Api::ReloadResponse(const std::string& result) {
   boost::system::error_code ec;
   const boost::json::value v = boost::json::parse(result, ec);
   const boost::json::object* o = ec ? nullptr : v.if_object();

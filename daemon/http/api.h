@@ -2,8 +2,10 @@
 // The routes of the HTTP API (shared/spec/daemon.md, "HTTP API"): matching,
 // bearer-token authentication and roles, and the answers, taken from the core
 // through a CoreClient. Knows nothing of sockets: the session reads a request,
-// asks Handle() and writes what it returns.
-// Thread rules: used on the HTTP server's thread only.
+// asks Handle() and writes what it returns (for a reload, what Reload() later
+// hands it).
+// Thread rules: used on the HTTP server's thread only (a reload runs elsewhere,
+// through StartReload).
 //
 // Status codes: unknown route 404; known route, other method 405 (with Allow);
 // no or unknown token 401 {"error":"unauthorized"} (WWW-Authenticate: Bearer);
@@ -68,6 +70,9 @@ struct ApiResponse {
   // keeps the viewer role.
   bool stream = false;
   Sha256 stream_token{};
+  // POST /api/v1/rules/reload, authorized: not answered yet. The session asks
+  // Api::Reload(), which answers later; other connections are served meanwhile.
+  bool reload = false;
 };
 
 // A JSON error response {"error": message}.
@@ -75,14 +80,22 @@ ApiResponse ErrorResponse(unsigned status, std::string_view message);
 
 class Api {
  public:
-  using ReloadFn = std::function<std::string()>;
+  // Runs the reload off the server's thread, then calls `done` on the server's
+  // thread with its result: {"ok":...} as HttpServer::ReloadFn returns it, or
+  // empty if it threw. Empty function: the server cannot reload (503).
+  using StartReload = std::function<void(std::function<void(std::string)> done)>;
   // Every argument must outlive the Api. `tokens` may be reassigned between
   // two calls of Handle (SIGHUP).
-  Api(CoreClient& core, const TokenTable& tokens, const ReloadFn& reload, HttpStats& stats)
+  Api(CoreClient& core, const TokenTable& tokens, const StartReload& reload, HttpStats& stats)
       : core_(core), tokens_(tokens), reload_(reload), stats_(stats) {}
 
-  // Answers one request. Never throws: a failure is a 500, counted.
+  // Answers one request. Never throws: a failure is a 500, counted. A response
+  // with `reload` set is no answer yet: the caller then calls Reload().
   ApiResponse Handle(const Request& request);
+  // Starts the reload that Handle() asked for and returns at once. `reply` is
+  // called once, later, on the server's thread, with the answer: 200 when the
+  // new rules are in, 422 when they were refused, 500 when the reload failed.
+  void Reload(std::function<void(ApiResponse)> reply);
   // Answers a request whose body is over BodyLimitFor (only its header was
   // read): 413, and for POST /api/v1/events by an authorized token, in the
   // shape of events.md (`too_large`), counted and dead-lettered like any
@@ -98,13 +111,13 @@ class Api {
   ApiResponse ListAlerts(std::string_view query);
   ApiResponse ChangeAlert(const std::string& op, const std::string& id, const Request& request);
   ApiResponse Silences(const Request& request, const std::string& id, const TokenEntry& token);
-  ApiResponse Reload();
+  ApiResponse ReloadResponse(const std::string& result);
   ApiResponse Metrics();
   ApiResponse FromCore(const boost::json::object& query);
 
   CoreClient& core_;
   const TokenTable& tokens_;
-  const ReloadFn& reload_;
+  const StartReload& reload_;
   HttpStats& stats_;
 };
 

@@ -19,6 +19,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <zmq_addon.hpp>
 
 #include "daemon/core.h"
@@ -128,6 +129,8 @@ struct HttpServer::Impl {
         tls_files(std::move(tls_files_in)) {}
 
   void Accept();
+  // Api::StartReload: runs `reload` on the worker, then `done` on ioc.
+  void StartReload(std::function<void(std::string)> done);
   void Tick();
   void Shutdown();
   void DrainAlerts();
@@ -155,6 +158,9 @@ struct HttpServer::Impl {
   const std::atomic<bool>* stop = nullptr;
   Api* api = nullptr;               // during Run
   zmq::socket_t* alerts = nullptr;  // during Run
+  // During Run: the one thread that runs reloads, one after the other, in the
+  // order asked, so that a reload never holds up the connections.
+  net::thread_pool* worker = nullptr;
   std::chrono::steady_clock::time_point next_keep_alive;
   bool shutting_down = false;
   bool draining = false;  // a DrainAlerts() is posted
@@ -181,6 +187,20 @@ void HttpServer::Impl::Accept() {
       raw->Start();
     }  // else the socket closes here: too many connections
     Accept();
+  });
+}
+
+void HttpServer::Impl::StartReload(std::function<void(std::string)> done) {
+  net::post(*worker, [this, done = std::move(done)]() mutable {
+    std::string result;
+    try {
+      result = reload();
+    } catch (...) {
+      result.clear();  // reported: Api::Reload answers 500 and counts it
+    }
+    net::post(ioc, [done = std::move(done), result = std::move(result)]() mutable {
+      done(std::move(result));
+    });
   });
 }
 
@@ -317,7 +337,11 @@ void HttpServer::Run(const std::atomic<bool>& stop) {
     alerts.set(zmq::sockopt::linger, 0);
     alerts.set(zmq::sockopt::subscribe, "");
     alerts.connect(kAlertsInproc);
-    Api api(core, s.tokens, s.reload, s.stats);
+    net::thread_pool worker(1);
+    s.worker = &worker;
+    Api::StartReload start_reload;
+    if (s.reload) start_reload = [&s](auto done) { s.StartReload(std::move(done)); };
+    Api api(core, s.tokens, start_reload, s.stats);
     s.api = &api;
     s.alerts = &alerts;
     if (s.acceptor.is_open()) s.Accept();
@@ -334,11 +358,15 @@ void HttpServer::Run(const std::atomic<bool>& stop) {
     // with errors) so that each session is destroyed after its last handler.
     s.shutting_down = true;
     for (auto& [raw, session] : s.sessions) session->Close();
+    // A reload in progress finishes first (the core is still running); its
+    // answer, posted to ioc, then ends its session's pending operation.
+    worker.join();
     s.ioc.restart();
     s.ioc.run_for(std::chrono::milliseconds(200));
     s.sessions.clear();
     s.api = nullptr;
     s.alerts = nullptr;
+    s.worker = nullptr;
   } catch (const std::exception&) {
     ++s.stats.internal_errors;  // the ZeroMQ sockets could not be set up
   }

@@ -19,7 +19,8 @@
 // Threads: Open() and the constructor on any thread; Run() on the server's own
 // thread, which alone creates and uses the server's ZeroMQ sockets (a query
 // DEALER to the core, an IngestChannel, a SUB on the alert stream) and runs
-// one io_context for every connection. SetTokens() is safe from any thread.
+// one io_context for every connection; during Run() a worker thread runs the
+// reload callback. SetTokens() is safe from any thread.
 #pragma once
 
 #include <atomic>
@@ -49,8 +50,9 @@ class HttpServer {
  public:
   // Loads, compiles and swaps in the rules; returns {"ok":true,"rules":N} or
   // {"ok":false,"diagnostics":"<as vigia check prints>"}. Called on the
-  // server's thread, so it blocks every connection while it runs: it should
-  // take no more than the reload goal (≤ 100 ms for 1,000 rules).
+  // server's worker thread, one call at a time, in the order the requests
+  // came: connections are served while it runs, and the reload request is
+  // answered when it returns (500 if it throws).
   using ReloadFn = std::function<std::string()>;
 
   // `context` and `catalogs` must outlive the server; `catalogs` holds a
@@ -76,8 +78,8 @@ class HttpServer {
 
   // Serves until `stop` becomes true, then closes every connection and
   // returns within about 100 ms (longer only while a request waits for the
-  // core, at most 5 s). Never throws; errors in handlers become 500 answers
-  // and a counter on /metrics.
+  // core, at most 5 s, or while a reload in progress finishes). Never throws;
+  // errors in handlers become 500 answers and a counter on /metrics.
   // REQUIRES: Open() succeeded; called once.
   void Run(const std::atomic<bool>& stop);
 

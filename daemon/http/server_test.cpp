@@ -3,6 +3,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include "daemon/http/server_test_util.h"
 
 namespace vigia::daemon::http::testing {
@@ -299,6 +303,110 @@ TEST_CASE("Rules are listed for viewers and reloaded by admins", "[http][rules]"
   CHECK(refused.status == 422);
   CHECK(refused.json().at("diagnostics") == "r.yaml:1:1: error[E001]: invalid YAML");
   CHECK(reloads == 2);
+}
+
+// A reload callback that blocks until Release() (or 5 s), as a reload of
+// many rules takes a while. Release() before the TestDaemon is destroyed.
+class BlockingReload {
+ public:
+  HttpServer::ReloadFn Fn() {
+    return [this] {
+      std::unique_lock lock(mu_);
+      ++started_;
+      cv_.notify_all();
+      cv_.wait_for(lock, std::chrono::seconds(5), [this] { return released_; });
+      ++returned_;
+      return std::string(R"({"ok":true,"rules":7})");
+    };
+  }
+  // True once `n` reloads have started (false after 5 s).
+  bool WaitStarted(int n) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(5), [&] { return started_ >= n; });
+  }
+  void Release() {
+    std::lock_guard lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+  int started() {
+    std::lock_guard lock(mu_);
+    return started_;
+  }
+  int returned() {
+    std::lock_guard lock(mu_);
+    return returned_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int started_ = 0, returned_ = 0;
+  bool released_ = false;
+};
+
+// Sends a request on `c` without reading the answer.
+void Send(Client& c, V method, const std::string& target, const std::string& token) {
+  bhttp::request<bhttp::string_body> req{method, target, 11};
+  req.set(bhttp::field::host, "127.0.0.1");
+  req.set(bhttp::field::authorization, "Bearer " + token);
+  req.prepare_payload();
+  bhttp::write(c.socket(), req);
+}
+
+TEST_CASE("Other requests are answered while a reload runs", "[http][rules]") {
+  BlockingReload reload;
+  TestDaemon d{TestTokens(), reload.Fn()};
+  struct ReleaseAtEnd {
+    BlockingReload& r;
+    ~ReleaseAtEnd() { r.Release(); }
+  } release_at_end{reload};
+
+  Client reloader(d.port());
+  Send(reloader, V::post, "/api/v1/rules/reload", "admin-secret");
+  REQUIRE(reload.WaitStarted(1));
+  // A second reload waits for the first (reloads are serialised).
+  Client second(d.port());
+  Send(second, V::post, "/api/v1/rules/reload", "admin-secret");
+
+  // Served meanwhile: a server thread busy with the reload would answer them
+  // only once it returned (after 5 s), and the checks of `returned` would fail.
+  Client other(d.port());
+  CHECK(other.Call(V::get, "/healthz").status == 200);
+  CHECK(other.Call(V::get, "/api/v1/alerts", "viewer-secret").status == 200);
+  const std::string event = Report("during-reload");
+  CHECK(other.Call(V::post, "/api/v1/events", "integrator-secret", event).status == 200);
+  CHECK(other.Call(V::get, "/api/v1/rules", "viewer-secret").status == 200);
+  CHECK(reload.returned() == 0);
+  CHECK(reload.started() == 1);
+
+  reload.Release();
+  Reply first = reloader.Read();
+  CHECK(first.status == 200);
+  CHECK(first.body == R"({"ok":true,"rules":7})");
+  Reply next = second.Read();
+  CHECK(next.status == 200);
+  CHECK(reload.returned() == 2);
+  // The connection stays usable after the deferred answer.
+  CHECK(reloader.Call(V::get, "/healthz").status == 200);
+}
+
+TEST_CASE("Stopping the server during a reload waits for the reload", "[http][rules]") {
+  BlockingReload reload;
+  TestDaemon d{TestTokens(), reload.Fn()};
+  Client reloader(d.port());
+  Send(reloader, V::post, "/api/v1/rules/reload", "admin-secret");
+  REQUIRE(reload.WaitStarted(1));
+  std::thread releaser([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    reload.Release();
+  });
+  const auto took = d.Stop();
+  releaser.join();
+  CHECK(took >= std::chrono::milliseconds(250));
+  CHECK(reload.returned() == 1);
+  // The connection was closed at shutdown, without an answer.
+  CHECK_THROWS(reloader.Read());
 }
 
 TEST_CASE("Connections are kept alive and limits are enforced", "[http]") {

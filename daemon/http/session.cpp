@@ -258,6 +258,16 @@ template <class Stream>
 void BasicSession<Stream>::Dispatch() {
   const Request& request = parser_->get();
   ApiResponse response = api_.Handle(request);
+  if (response.reload) {
+    // The reload runs off this thread, so other connections are served
+    // meanwhile. Its answer counts as a pending operation: a session closed
+    // in between is destroyed only after it arrived.
+    ++pending_;
+    return api_.Reload([this, keep_alive = request.keep_alive()](ApiResponse answer) {
+      if (!Completed()) return;
+      Reply(std::move(answer), keep_alive);
+    });
+  }
   if (response.stream) {
     if (request.version() < 11) return Reply(ErrorResponse(505, "the stream needs HTTP/1.1"), false);
     stream_token_ = response.stream_token;
