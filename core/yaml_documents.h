@@ -15,9 +15,10 @@
 
 namespace vigia {
 
-// The documents of `text`, as YAML::LoadAll returns them. Throws what LoadAll
-// throws (YAML::Exception), and YAML::ParserException at the stray token when
-// the parser stops advancing.
+// The documents of `text`, as YAML::LoadAll returns them (same node types,
+// tags, styles, marks and aliases), in one parse. Throws what LoadAll throws
+// (YAML::Exception), and YAML::ParserException at the stray token when the
+// parser stops advancing.
 std::vector<YAML::Node> LoadYamlDocuments(const std::string& text);
 
 }  // namespace vigia

@@ -60,7 +60,9 @@ void Emit(const YAML::Node& node, const ListTable& lists, std::string& out) {
     out += '{';
     for (size_t i = 0; i < entries.size(); ++i) {
       if (i > 0) out += ',';
-      out += entries[i].first + ':' + entries[i].second;
+      out += entries[i].first;
+      out += ':';
+      out += entries[i].second;
     }
     out += '}';
   } else if (node.IsSequence()) {

@@ -114,7 +114,9 @@ std::string YamlToJson(Reporter& r, const YAML::Node& node) {
 }
 
 std::string JsonQuote(const std::string& text) {
-  std::string out = "\"";
+  std::string out;
+  out.reserve(text.size() + 2);
+  out += '"';
   for (char c : text) {
     switch (c) {
       case '"':
@@ -142,7 +144,8 @@ std::string JsonQuote(const std::string& text) {
         }
     }
   }
-  return out + '"';
+  out += '"';
+  return out;
 }
 
 }  // namespace vigia::rules::detail
