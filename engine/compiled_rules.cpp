@@ -2,6 +2,7 @@
 #include "engine/compiled_rules.h"
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 #include <optional>
 #include <set>
@@ -100,12 +101,26 @@ std::string WhereText(const rules::Where& w) {
   return out;
 }
 
+// Part of the state signatures, which checkpoints store: keep it as it is.
+// It leaves out booleans (they have no text) and rounds numbers to 6 decimals;
+// AppendExactValues adds those.
 void AppendCondition(std::string& out, const Condition& c) {
   out += '(' + std::to_string(static_cast<int>(c.op)) + ' ' + c.field.name;
   for (const auto& v : c.values) out += ' ' + std::to_string(static_cast<int>(v.kind)) + ':' + v.text;
   out += ' ' + std::to_string(c.number) + (c.exists ? " e " : " ne ") + c.text;
   for (const auto& ch : c.children) AppendCondition(out, ch);
   out += ')';
+}
+
+// The booleans and numbers of `c` in full, in tree order: with AppendCondition,
+// equal texts mean equal conditions.
+void AppendExactValues(std::string& out, const Condition& c) {
+  for (const auto& v : c.values)
+    if (v.kind == Scalar::Kind::kBool) out += v.boolean ? 'T' : 'F';
+  char number[32];
+  out.append(number, std::to_chars(number, number + sizeof number, c.number).ptr);
+  out.push_back(',');
+  for (const auto& ch : c.children) AppendExactValues(out, ch);
 }
 
 std::string BaseSignature(const rules::Rule& r) {
@@ -192,6 +207,7 @@ CompiledRules::CompiledRules(std::shared_ptr<const rules::RuleSet> set,
   auto test_slot_of = [&](const Condition& cond) {
     std::string signature;
     AppendCondition(signature, cond);
+    AppendExactValues(signature += '|', cond);
     return slot(test_slot, std::move(signature));
   };
 

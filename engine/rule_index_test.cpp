@@ -251,3 +251,27 @@ rules:
   CHECK(h.alerts[1].rule == "b-group");
   CHECK(h.alerts[1].key == std::vector<std::pair<std::string, std::string>>{{"group", "journalist"}});
 }
+
+TEST_CASE("conditions that differ only in a boolean or a small number are not taken for one another",
+          "[engine][index]") {
+  Harness h(R"(
+rules:
+  - id: a-verified
+    level: info
+    match: {attrs.verified: true}
+  - id: b-unverified
+    level: info
+    match: {attrs.verified: false}
+  - id: c-above-tiny
+    level: info
+    match: {attrs.score: {gt: 0.0000001}}
+  - id: d-above-less-tiny
+    level: info
+    match: {attrs.score: {gt: 0.0000002}}
+)");
+  h.Push(Ev("e1", "2024-05-01T10:00:00Z", R"("attrs":{"verified":true,"score":0.00000015})"));
+  h.Finish();
+  REQUIRE(h.alerts.size() == 2);
+  CHECK(h.alerts[0].rule == "a-verified");
+  CHECK(h.alerts[1].rule == "c-above-tiny");
+}
