@@ -136,7 +136,8 @@ class Engine {
   void FireDue(bool inclusive);
   void Drain();
   uint32_t ChooseVariant(const CompiledRule& r, const EventView& v) const;
-  // A state key: the `by` values, and the text that keys the state tables.
+  // An event's state key for the rules with the same `by`: the values joined (the
+  // state tables' key) and its hash.
   struct Key {
     uint64_t evaluation = 0;  // the Evaluate call it was made for
     bool found = false;       // false: the event lacks a `by` field

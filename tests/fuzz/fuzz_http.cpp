@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <future>
 #include <memory>
 #include <string>
@@ -122,7 +123,10 @@ struct Fixture {
   vigia::connectors::CatalogHandle catalogs;
   std::unique_ptr<CoreClient> client;
   TokenTable tokens;
-  Api::ReloadFn reload = [] { return std::string(R"({"ok":true,"rules":1})"); };
+  // The server runs reloads on a worker; here the answer comes at once.
+  Api::StartReload reload = [](std::function<void(std::string)> done) {
+    done(R"({"ok":true,"rules":1})");
+  };
   HttpStats stats;
   std::unique_ptr<Api> api;
 };
@@ -168,7 +172,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (ec == bhttp::error::body_limit) Check(api.TooLarge(parser.get(), 0));
     return 0;
   }
-  const ApiResponse response = api.Handle(parser.get());
+  ApiResponse response = api.Handle(parser.get());
+  if (response.reload) api.Reload([&](ApiResponse answer) { response = std::move(answer); });
   Check(response);
   ++fixture->stats.responses[response.status];
   return 0;
