@@ -27,8 +27,7 @@ Engine::~Engine() = default;
 
 void Engine::ResetCaches() {
   keys_.assign(rules_->key_slots(), Key{});
-  tested_at_.assign(rules_->test_slots(), 0);
-  test_result_.assign(rules_->test_slots(), false);
+  tested_.assign(rules_->test_slots(), Tested{});
 }
 
 void Engine::Process(const Event& event) {
@@ -120,7 +119,7 @@ void Engine::EvaluateRule(const CompiledRule& r, const EventView& view, LazyReco
     if (const Key* key = KeyOf(r, view)) {
       for (uint32_t v = 0; v < r.variants.size(); ++v) {
         if (is_late(v)) { late = true; continue; }
-        if (KeyState* ks = FindState(r, v, key->text))
+        if (KeyState* ks = FindState(r, v, {key->text, key->hash}))
           OnAbsenceExpect(r, v, key->text, *ks, entry());
       }
     }
@@ -211,17 +210,14 @@ const Engine::Key* Engine::KeyOf(const CompiledRule& r, const EventView& view) {
 
 bool Engine::Test(const rules::Condition& c, uint32_t slot, const EventView& view) {
   if (view.single_group) return Matches(c, view);  // may test the copy's group
-  if (tested_at_[slot] != evaluation_) {
-    tested_at_[slot] = evaluation_;
-    test_result_[slot] = Matches(c, view);
-  }
-  return test_result_[slot];
+  Tested& t = tested_[slot];
+  if (t.evaluation != evaluation_) t = {evaluation_, Matches(c, view)};
+  return t.result;
 }
 
 KeyState* Engine::StateFor(const CompiledRule& r, uint32_t variant, const Key& key) {
+  if (KeyState* ks = FindState(r, variant, {key.text, key.hash})) return ks;
   auto& keys = state_[r.index]->variants[variant].keys;
-  if (auto it = keys.find(detail::HashedKey{key.text, key.hash}); it != keys.end())
-    return &it->second;
   if (keys.size() >= max_keys_) {
     ++counters_[r.index].keys_capped;
     return nullptr;
@@ -231,7 +227,8 @@ KeyState* Engine::StateFor(const CompiledRule& r, uint32_t variant, const Key& k
   return &it->second;
 }
 
-KeyState* Engine::FindState(const CompiledRule& r, uint32_t variant, const std::string& key) {
+KeyState* Engine::FindState(const CompiledRule& r, uint32_t variant,
+                             const detail::HashedKey& key) {
   auto& keys = state_[r.index]->variants[variant].keys;
   auto it = keys.find(key);
   return it == keys.end() ? nullptr : &it->second;

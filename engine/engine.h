@@ -26,6 +26,7 @@
 namespace vigia::engine {
 
 namespace detail {
+struct HashedKey;
 struct KeyState;
 struct RuleState;
 struct Record;
@@ -154,7 +155,8 @@ class Engine {
   void ResetCaches();
   // nullptr when the key is new and the (rule, variant) is at max_keys_.
   detail::KeyState* StateFor(const CompiledRule& r, uint32_t variant, const Key& key);
-  detail::KeyState* FindState(const CompiledRule& r, uint32_t variant, const std::string& key);
+  detail::KeyState* FindState(const CompiledRule& r, uint32_t variant,
+                              const detail::HashedKey& key);
 
   // Patterns (one file each). `e` is the view, `entry` the event as state.
   void OnNone(const CompiledRule& r, uint32_t v, detail::KeyState& ks, detail::Entry entry);
@@ -200,8 +202,11 @@ class Engine {
   uint64_t evaluation_ = 0;  // Evaluate calls so far
   std::vector<Key> keys_;    // per CompiledRule::key_slot
   Key fanned_key_;           // a fanned-out copy's key (never shared)
-  std::vector<uint64_t> tested_at_;  // per test slot: the evaluation it holds
-  std::vector<bool> test_result_;
+  struct Tested {
+    uint64_t evaluation = 0;  // the Evaluate call `result` is for
+    bool result = false;
+  };
+  std::vector<Tested> tested_;  // per test slot
   // Scratch buffers reused across events (no allocation per event).
   std::vector<bool> steps_scratch_;
 };

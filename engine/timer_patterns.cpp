@@ -68,7 +68,7 @@ void Engine::OnHeartbeat(const CompiledRule& r, uint32_t v, const std::string& k
 
 void Engine::FireDeadline(const Deadline& d) {
   const CompiledRule& r = rules_->rules()[d.rule];
-  KeyState* ks = FindState(r, d.variant, d.key);
+  KeyState* ks = FindState(r, d.variant, detail::Hashed(d.key));
   if (!ks || !ks->open || ks->deadline != d.at) return;
   ks->open = false;
   std::string id;

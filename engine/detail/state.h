@@ -76,6 +76,8 @@ struct KeyEqual {
   bool operator()(std::string_view a, const HashedKey& b) const { return a == b.text; }
 };
 
+inline HashedKey Hashed(std::string_view key) { return {key, KeyHash{}(key)}; }
+
 struct VariantState {
   std::unordered_map<std::string, KeyState, KeyHash, KeyEqual> keys;
 };
