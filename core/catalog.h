@@ -19,6 +19,8 @@ struct CatalogEntry {
   std::string code;
   std::string name;
   bool severe = false;  // taxonomy only: threatens life or liberty (killing, ...)
+
+  bool operator==(const CatalogEntry&) const = default;
 };
 
 class Catalog {
@@ -34,6 +36,9 @@ class Catalog {
   // then catalog order), for "unknown_region: did you mean ..." messages.
   std::vector<std::string> Closest(std::string_view code, size_t n = 3) const;
 
+  // Equal entries in the same order (the index follows from them).
+  friend bool operator==(const Catalog& a, const Catalog& b) { return a.entries_ == b.entries_; }
+
  private:
   // Open addressing over entries_ (slot = index + 1, 0 = empty; size a power of
   // two, at most half full): every event looks up its region, groups and category,
@@ -46,6 +51,8 @@ struct Catalogs {
   Catalog regions;
   Catalog groups;
   Catalog taxonomy;  // categories; one outside it is accepted and counted
+
+  bool operator==(const Catalogs&) const = default;
 
   // The catalogs compiled in from config/regions/mx.yaml, config/groups.yaml and
   // config/taxonomy.yaml.

@@ -37,6 +37,7 @@ struct Controller::Impl {
   std::vector<std::thread> connector_threads;  // the HTTP server's among them
   std::thread core_thread;
   std::mutex reload_mu;  // SIGHUP and the HTTP reload may race
+  rules::RuleLoader rule_loader;  // keeps the rule files: a reload re-reads changed ones
 
   struct ReloadOutcome {
     bool ok = false;
@@ -112,7 +113,7 @@ int Controller::Impl::Start() {
     return 2;
   }
   catalogs.store(std::make_shared<const Catalogs>(std::move(loaded_catalogs).value()));
-  LoadedRules rules = LoadConfiguredRules(config, *catalogs.load());
+  LoadedRules rules = LoadConfiguredRules(config, *catalogs.load(), rule_loader);
   if (!rules.rules) {
     spdlog::error("{} reason=rules\n{}", log::kStartFailed, rules.diagnostics);
     return 2;
@@ -293,7 +294,7 @@ Controller::Impl::ReloadOutcome Controller::Impl::Reload(const char* via) {
     return {false, 0, text};
   }
   auto new_catalogs = std::make_shared<const Catalogs>(std::move(loaded_catalogs).value());
-  LoadedRules rules = LoadConfiguredRules(config, *new_catalogs);
+  LoadedRules rules = LoadConfiguredRules(config, *new_catalogs, rule_loader);
   if (!rules.rules) {
     spdlog::error("{} via={}\n{}", log::kRulesReloadFailed, via, rules.diagnostics);
     return {false, 0, rules.diagnostics};

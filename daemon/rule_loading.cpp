@@ -5,11 +5,10 @@
 
 #include <algorithm>
 
-#include "rules/loader.h"
-
 namespace vigia::daemon {
 
-LoadedRules LoadConfiguredRules(const config::Config& config, const Catalogs& catalogs) {
+LoadedRules LoadConfiguredRules(const config::Config& config, const Catalogs& catalogs,
+                                rules::RuleLoader& loader) {
   std::vector<std::filesystem::path> files;
   for (const auto& g : config.rules) {
     glob_t matches{};
@@ -21,7 +20,7 @@ LoadedRules LoadConfiguredRules(const config::Config& config, const Catalogs& ca
   files.erase(std::unique(files.begin(), files.end()), files.end());
   rules::LoadOptions options;
   options.catalogs = &catalogs;
-  auto loaded = rules::LoadRuleFiles(files, options);
+  auto loaded = loader.Load(files, options);
   LoadedRules out;
   out.files = files.size();
   out.diagnostics = RenderText(loaded.diagnostics());

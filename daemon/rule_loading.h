@@ -9,6 +9,7 @@
 #include "config/config.h"
 #include "core/catalog.h"
 #include "engine/compiled_rules.h"
+#include "rules/loader.h"
 
 namespace vigia::daemon {
 
@@ -18,6 +19,9 @@ struct LoadedRules {
   size_t files = 0;
 };
 
-LoadedRules LoadConfiguredRules(const config::Config& config, const Catalogs& catalogs);
+// `loader` keeps the files between calls, so that a reload re-reads only those
+// that changed (the daemon keeps one for its life).
+LoadedRules LoadConfiguredRules(const config::Config& config, const Catalogs& catalogs,
+                                rules::RuleLoader& loader);
 
 }  // namespace vigia::daemon

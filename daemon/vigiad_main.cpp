@@ -74,7 +74,8 @@ int main(int argc, char** argv) {
       std::cerr << vigia::RenderText(catalogs.diagnostics(), true, "");
       return 2;
     }
-    auto rules = vigia::daemon::LoadConfiguredRules(config, catalogs.value());
+    vigia::rules::RuleLoader loader;
+    auto rules = vigia::daemon::LoadConfiguredRules(config, catalogs.value(), loader);
     std::cerr << rules.diagnostics;
     if (!rules.rules) return 2;
     if (config.http && !config.http->tokens_file.empty()) {

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // The rule pipeline: read every file (yaml_reader), collect every file's lists
 // (list_table), parse and check each rule (rule_parser and the stages it
-// calls), then the checks across rules and files (duplicate ids).
+// calls), then the checks across rules and files (duplicate ids). RuleLoader
+// keeps what each file's text parsed into, to replay it when the text comes again.
 #include "rules/loader.h"
 
 #include <algorithm>
 #include <exception>
 #include <map>
+#include <mutex>
+#include <utility>
 
 #include "rules/detail/list_table.h"
 #include "rules/detail/reporter.h"
@@ -26,6 +29,28 @@ struct FileParts {
   std::optional<YAML::Node> rules;
 };
 
+// What one item of a file's `rules:` gave: its id node (checked for uniqueness
+// across files at every load), the rule if it has no error, and the problems
+// found in it. Depends on the item, the catalogs and the lists only.
+struct ParsedItem {
+  std::optional<YAML::Node> id;
+  std::optional<Rule> rule;
+  std::vector<Diagnostic> diags;
+};
+
+// What one file's `rules:` gave; `done` once it is filled.
+struct ParsedRules {
+  bool done = false;
+  std::vector<Diagnostic> head;  // about `rules:` itself
+  std::vector<ParsedItem> items;
+};
+
+// One file for a pass: its YAML, and its parsed rules to replay (if done) or to fill.
+struct FileInput {
+  const SourceFile* source = nullptr;
+  ParsedRules* parsed = nullptr;
+};
+
 std::string Location(const SourcePos& pos) {
   return pos.file + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column);
 }
@@ -41,7 +66,8 @@ FileParts TopLevel(Reporter& r, const YAML::Node& root) {
                  detail::DescribeKind(root));
     }
     for (const Entry& e : detail::CheckedEntries(r, root, detail::kTopLevelKeys, "the file")) {
-      (e.name == "lists" ? parts.lists : parts.rules) = e.value;
+      // emplace, not `=`: assigning to a YAML::Node would rewrite the node it refers to.
+      (e.name == "lists" ? parts.lists : parts.rules).emplace(e.value);
     }
   });
   return parts;
@@ -59,23 +85,35 @@ std::optional<YAML::Node> IdNode(const YAML::Node& item) {
   return std::nullopt;
 }
 
-class Loader {
- public:
-  explicit Loader(const LoadOptions& options)
-      : catalogs_(options.catalogs ? *options.catalogs : Catalogs::Defaults()) {}
+// True if the file's top level has a `lists` key (whatever its value).
+bool HasLists(const SourceFile& file) {
+  if (!file.ok || !file.root.IsMap()) return false;
+  for (auto it = file.root.begin(); it != file.root.end(); ++it) {
+    if (it->first.IsScalar() && it->first.Scalar() == "lists") return true;
+  }
+  return false;
+}
 
-  LoadResult<RuleSet> Load(std::vector<SourceFile> files, std::vector<Diagnostic> diags) {
+// One load of a set of files.
+class Pass {
+ public:
+  explicit Pass(const Catalogs& catalogs) : catalogs_(catalogs) {}
+
+  LoadResult<RuleSet> Load(const std::vector<FileInput>& files, std::vector<Diagnostic> diags) {
     diags_ = std::move(diags);
     RuleSet set;
     std::vector<FileParts> parts;
-    for (const SourceFile& file : files) {
-      set.files.push_back(file.name);
-      Reporter r(file, diags_);
-      parts.push_back(file.ok ? TopLevel(r, file.root) : FileParts{});
+    for (const FileInput& file : files) {
+      set.files.push_back(file.source->name);
+      Reporter r(*file.source, diags_);
+      parts.push_back(file.source->ok ? TopLevel(r, file.source->root) : FileParts{});
       if (parts.back().lists) lists_.Collect(r, *parts.back().lists);
     }
     for (size_t i = 0; i < files.size(); ++i) {
-      if (parts[i].rules) ParseRules(files[i], *parts[i].rules, set.rules);
+      if (!parts[i].rules) continue;
+      if (!files[i].parsed->done) Parse(*files[i].source, *parts[i].rules, *files[i].parsed);
+      Reporter r(*files[i].source, diags_);
+      Replay(r, *files[i].parsed, set.rules);
     }
     set.lists = lists_.Texts();
     SortByPosition(set.files);
@@ -83,29 +121,39 @@ class Loader {
   }
 
  private:
-  void ParseRules(const SourceFile& file, const YAML::Node& rules, std::vector<Rule>& out) {
-    Reporter r(file, diags_);
+  // Parses the items of `rules:` into `out`, apart from the checks across files.
+  void Parse(const SourceFile& file, const YAML::Node& rules, ParsedRules& out) {
+    out.done = true;
+    std::vector<Diagnostic> found;
+    Reporter r(file, found);
     if (!rules.IsSequence()) {
       r.Error("E100", rules,
               "'rules' must be a list of rules, found " + detail::DescribeKind(rules));
-      return;
-    }
-    detail::ParseContext ctx{r, lists_, catalogs_};
-    size_t index = 0;
-    for (const YAML::Node& item : rules) {
-      ++index;
-      CheckUniqueId(r, item);
-      if (std::optional<Rule> rule = detail::ParseRule(ctx, item, index)) {
-        out.push_back(std::move(*rule));
+    } else {
+      detail::ParseContext ctx{r, lists_, catalogs_};
+      size_t index = 0;
+      for (const YAML::Node& item : rules) {
+        ParsedItem& parsed = out.items.emplace_back();
+        parsed.id = IdNode(item);
+        parsed.rule = detail::ParseRule(ctx, item, ++index);
+        parsed.diags = std::exchange(found, {});
       }
+    }
+    out.head = std::move(found);
+  }
+
+  // Adds a file's parsed rules and problems, and checks its ids against the other files'.
+  void Replay(Reporter& r, const ParsedRules& parsed, std::vector<Rule>& out) {
+    diags_.insert(diags_.end(), parsed.head.begin(), parsed.head.end());
+    for (const ParsedItem& item : parsed.items) {
+      if (item.id) CheckUniqueId(r, *item.id);
+      diags_.insert(diags_.end(), item.diags.begin(), item.diags.end());
+      if (item.rule) out.push_back(*item.rule);
     }
   }
 
   // Ids are unique across all files: the second is the error, naming the first.
-  void CheckUniqueId(Reporter& r, const YAML::Node& item) {
-    std::optional<YAML::Node> found = IdNode(item);
-    if (!found) return;
-    const YAML::Node& id = *found;
+  void CheckUniqueId(Reporter& r, const YAML::Node& id) {
     SourcePos pos = detail::PosOf(r.file(), id);
     auto [first, inserted] = ids_.emplace(id.Scalar(), pos);
     if (inserted) return;
@@ -145,6 +193,19 @@ LoadResult<RuleSet> InternalError(std::string_view what) {
   return LoadResult<RuleSet>(std::nullopt, {std::move(d)});
 }
 
+const Catalogs& CatalogsOf(const LoadOptions& options) {
+  return options.catalogs ? *options.catalogs : Catalogs::Defaults();
+}
+
+// A pass over files read for it alone.
+LoadResult<RuleSet> LoadSources(const std::vector<SourceFile>& sources,
+                                std::vector<Diagnostic> diags, const LoadOptions& options) {
+  std::vector<ParsedRules> parsed(sources.size());
+  std::vector<FileInput> inputs;
+  for (size_t i = 0; i < sources.size(); ++i) inputs.push_back({&sources[i], &parsed[i]});
+  return Pass(CatalogsOf(options)).Load(inputs, std::move(diags));
+}
+
 }  // namespace
 
 LoadResult<RuleSet> LoadRuleFiles(const std::vector<std::filesystem::path>& files,
@@ -155,7 +216,7 @@ LoadResult<RuleSet> LoadRuleFiles(const std::vector<std::filesystem::path>& file
     for (const std::filesystem::path& path : files) {
       sources.push_back(detail::ReadSource(path, diags));
     }
-    return Loader(options).Load(std::move(sources), std::move(diags));
+    return LoadSources(sources, std::move(diags), options);
   } catch (const std::exception& e) {
     return InternalError(e.what());
   } catch (const detail::DiagnosticError&) {
@@ -171,12 +232,119 @@ LoadResult<RuleSet> LoadRuleTexts(const std::vector<std::pair<std::string, std::
     for (const auto& [name, text] : texts) {
       sources.push_back(detail::ParseSource(name, text, diags));
     }
-    return Loader(options).Load(std::move(sources), std::move(diags));
+    return LoadSources(sources, std::move(diags), options);
   } catch (const std::exception& e) {
     return InternalError(e.what());
   } catch (const detail::DiagnosticError&) {
     return InternalError("a problem escaped its rule");
   }
+}
+
+struct RuleLoader::Impl {
+  // A file as last loaded: its text, what ParseSource made of it (with its
+  // E001), whether it has `lists:`, and its parsed rules.
+  struct File {
+    std::string text;
+    std::unique_ptr<SourceFile> source;
+    std::vector<Diagnostic> read_diags;
+    bool has_lists = false;
+    bool fresh = false;  // parsed from its text by this load
+    ParsedRules parsed;
+  };
+  using Path = std::filesystem::path;
+
+  std::map<Path, File> files;
+  std::optional<Catalogs> catalogs;  // those the rules of `files` were checked against
+  std::vector<Path> listing;         // the files with `lists:`, in load order
+  Stats stats;
+
+  LoadResult<RuleSet> Load(const std::vector<Path>& paths, const LoadOptions& options) {
+    const Catalogs& now = CatalogsOf(options);
+    std::vector<Diagnostic> diags;
+    std::map<Path, File> next;
+    std::vector<File*> slots;  // per path; null: unreadable
+    std::vector<SourceFile> unreadable;
+    unreadable.reserve(paths.size());
+    std::vector<Path> now_listing;
+    stats = {};
+    for (const Path& path : paths) {
+      std::optional<std::string> text = detail::ReadText(path, diags);
+      if (!text) {
+        unreadable.emplace_back().name = path.string();
+        slots.push_back(nullptr);
+        continue;
+      }
+      File* file = nullptr;
+      if (auto again = next.find(path); again != next.end()) {
+        file = &again->second;  // given twice: loaded twice, as LoadRuleFiles does
+      } else if (auto kept = files.find(path); kept != files.end() && kept->second.text == *text) {
+        file = &next.emplace(path, std::move(kept->second)).first->second;
+        file->fresh = false;
+      } else {
+        file = &next[path];
+        file->text = std::move(*text);
+        Parse(path, *file);
+      }
+      diags.insert(diags.end(), file->read_diags.begin(), file->read_diags.end());
+      if (file->has_lists) now_listing.push_back(path);
+      slots.push_back(file);
+    }
+    // A kept rule may be replayed if what it was checked against is unchanged:
+    // the catalogs, and the lists (the same files have them, none re-read).
+    bool replay = catalogs && *catalogs == now && now_listing == listing;
+    for (const Path& path : now_listing) replay = replay && !next.at(path).fresh;
+    for (auto& [path, file] : next) {
+      if (!file.fresh && !replay) Parse(path, file);  // a fresh tree too: one parse per tree
+      ++(file.fresh ? stats.parsed : stats.kept);
+    }
+    files = std::move(next);
+    catalogs = now;
+    listing = std::move(now_listing);
+
+    std::vector<FileInput> inputs;
+    std::vector<ParsedRules> none(unreadable.size());
+    size_t u = 0;
+    for (File* file : slots) {
+      if (file) {
+        inputs.push_back({file->source.get(), &file->parsed});
+      } else {
+        inputs.push_back({&unreadable[u], &none[u]});
+        ++u;
+      }
+    }
+    return Pass(now).Load(inputs, std::move(diags));
+  }
+
+  static void Parse(const Path& path, File& file) {
+    file.read_diags.clear();
+    file.source = std::make_unique<SourceFile>(
+        detail::ParseSource(path.string(), file.text, file.read_diags));
+    file.has_lists = HasLists(*file.source);
+    file.fresh = true;
+    file.parsed = {};
+  }
+};
+
+RuleLoader::RuleLoader() : impl_(std::make_unique<Impl>()) {}
+RuleLoader::~RuleLoader() = default;
+
+LoadResult<RuleSet> RuleLoader::Load(const std::vector<std::filesystem::path>& files,
+                                     const LoadOptions& options) {
+  std::lock_guard lock(mu_);
+  try {
+    return impl_->Load(files, options);
+  } catch (const std::exception& e) {
+    *impl_ = Impl();  // what it kept may be half updated
+    return InternalError(e.what());
+  } catch (const detail::DiagnosticError&) {
+    *impl_ = Impl();
+    return InternalError("a problem escaped its rule");
+  }
+}
+
+RuleLoader::Stats RuleLoader::last_stats() const {
+  std::lock_guard lock(mu_);
+  return impl_->stats;
 }
 
 }  // namespace vigia::rules

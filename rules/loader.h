@@ -5,6 +5,8 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -26,5 +28,35 @@ LoadResult<RuleSet> LoadRuleFiles(const std::vector<std::filesystem::path>& file
 // The same for in-memory texts: (file name for diagnostics, YAML text).
 LoadResult<RuleSet> LoadRuleTexts(const std::vector<std::pair<std::string, std::string>>& texts,
                                   const LoadOptions& options = {});
+
+// Loads the same rule files again and again (the daemon: at start, on SIGHUP and
+// on POST /api/v1/rules/reload) and re-reads only what changed. A file whose
+// bytes are those of the last load keeps its YAML and its parsed rules, as long
+// as the catalogs and every file with `lists:` are unchanged too (nothing else
+// goes into a rule); otherwise everything is read afresh. The result is always
+// the one LoadRuleFiles gives for the same files. Thread-safe: one load at a time.
+class RuleLoader {
+ public:
+  RuleLoader();
+  ~RuleLoader();
+  RuleLoader(const RuleLoader&) = delete;
+  RuleLoader& operator=(const RuleLoader&) = delete;
+
+  LoadResult<RuleSet> Load(const std::vector<std::filesystem::path>& files,
+                           const LoadOptions& options = {});
+
+  // What the last Load did: files parsed from their text, and files whose
+  // rules were kept from the load before.
+  struct Stats {
+    size_t parsed = 0;
+    size_t kept = 0;
+  };
+  Stats last_stats() const;
+
+ private:
+  struct Impl;
+  mutable std::mutex mu_;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace vigia::rules

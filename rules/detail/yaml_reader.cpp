@@ -153,23 +153,30 @@ SourceFile ParseSource(std::string name, std::string_view text, std::vector<Diag
   return file;
 }
 
-SourceFile ReadSource(const std::filesystem::path& path, std::vector<Diagnostic>& diags) {
+std::optional<std::string> ReadText(const std::filesystem::path& path,
+                                    std::vector<Diagnostic>& diags) {
   std::error_code ec;
   std::ifstream in;
   if (!std::filesystem::is_directory(path, ec)) in.open(path, std::ios::binary);
   std::string text;
   if (in.is_open()) text.assign(std::istreambuf_iterator<char>(in), {});
-  if (!in.is_open() || in.bad()) {
-    Diagnostic d;
-    d.code = "E002";
-    d.pos.file = path.string();
-    d.message = std::filesystem::exists(path, ec) ? "cannot read the file" : "no such file";
-    diags.push_back(std::move(d));
+  if (in.is_open() && !in.bad()) return text;
+  Diagnostic d;
+  d.code = "E002";
+  d.pos.file = path.string();
+  d.message = std::filesystem::exists(path, ec) ? "cannot read the file" : "no such file";
+  diags.push_back(std::move(d));
+  return std::nullopt;
+}
+
+SourceFile ReadSource(const std::filesystem::path& path, std::vector<Diagnostic>& diags) {
+  std::optional<std::string> text = ReadText(path, diags);
+  if (!text) {
     SourceFile file;
     file.name = path.string();
     return file;
   }
-  return ParseSource(path.string(), text, diags);
+  return ParseSource(path.string(), *text, diags);
 }
 
 bool IsPlain(const YAML::Node& node) { return node.Tag() == "?"; }

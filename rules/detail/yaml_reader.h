@@ -30,6 +30,10 @@ struct SourceFile {
 // Parses `text`. On a syntax error, or a second document, appends E001 to `diags`.
 SourceFile ParseSource(std::string name, std::string_view text, std::vector<Diagnostic>& diags);
 
+// The bytes of `path`; nullopt and E002 when it cannot be read.
+std::optional<std::string> ReadText(const std::filesystem::path& path,
+                                    std::vector<Diagnostic>& diags);
+
 // Reads and parses `path`; an unreadable file is E002.
 SourceFile ReadSource(const std::filesystem::path& path, std::vector<Diagnostic>& diags);
 
