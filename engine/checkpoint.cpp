@@ -282,7 +282,8 @@ Result<CheckpointStats, CheckpointError> Engine::LoadState(std::string_view blob
     for (uint32_t v = 0; v < variant_count && r.ok(); ++v) {
       const uint64_t digest = r.Fixed64();
       const bool keep = cr && v < cr->variants.size() &&
-                        digest == detail::Fnv1a64(cr->state_signatures[v]);
+                        (digest == detail::Fnv1a64(cr->state_signatures[v]) ||
+                         digest == cr->legacy_state_digests[v]);
       ++(keep ? stats.variants_kept : stats.variants_dropped);
       detail::VariantState dropped;
       auto& keys = keep ? state[cr->index]->variants[v].keys : dropped.keys;

@@ -610,3 +610,51 @@ TEST_CASE("after a whole-map load every key goes into the next segments",
   for (size_t i = 0; i < 60; ++i)
     CHECK(loaded.Check(events[i], events[i].time) == old_format.Check(events[i], events[i].time));
 }
+
+TEST_CASE("A checkpoint keeps a rule's state only for the same booleans and numbers",
+          "[engine][checkpoint]") {
+  auto rules = [](const std::string& verified) {
+    return "rules:\n  - id: verified-threats\n    level: warning\n"
+           "    match: {type: report, attrs.verified: " +
+           verified +
+           ", attrs.score: {gte: 0.1234561}}\n"
+           "    count: {at_least: 3, within: 7d, by: [region]}\n";
+  };
+  auto feed = [](Engine& engine, const std::string& id, const std::string& time) {
+    Event e = Decode(Ev(id, time, R"("attrs":{"verified":true,"score":0.5})"));
+    e.seq = engine.last_seq() + 1;
+    e.arrival = std::max(e.time, engine.clock());
+    engine.Process(e);
+  };
+  SECTION("written now") {
+    Recorder before;
+    Engine old_engine(Harness::Compile(rules("true")), before);
+    feed(old_engine, "v1", "2017-03-01T10:00:00Z");
+    feed(old_engine, "v2", "2017-03-02T10:00:00Z");
+    const std::string blob = old_engine.SaveState();
+    Recorder after;
+    Engine same(Harness::Compile(rules("true")), after);
+    REQUIRE(same.LoadState(blob).has_value());
+    CHECK(same.open_keys() == 1);
+    Engine edited(Harness::Compile(rules("false")), after);
+    auto loaded = edited.LoadState(blob);
+    REQUIRE(loaded.has_value());
+    CHECK(loaded->variants_dropped == 1);
+    CHECK(edited.open_keys() == 0);
+  }
+  SECTION("written before the signatures held them: still loads with its state") {
+    // Written by vigia at 14726ed from the rule with `true` and events v1, v2.
+    std::ifstream in(Source("tests/fixtures/engine/checkpoint-before-exact-signatures.bin"),
+                     std::ios::binary);
+    REQUIRE(in);
+    const std::string blob{std::istreambuf_iterator<char>(in), {}};
+    Recorder after;
+    Engine engine(Harness::Compile(rules("true")), after);
+    auto loaded = engine.LoadState(blob);
+    REQUIRE(loaded.has_value());
+    CHECK(loaded->variants_kept == 1);
+    feed(engine, "v3", "2017-03-03T10:00:00Z");
+    REQUIRE(after.alerts.size() == 1);
+    CHECK(after.alerts[0].events == Ids({"v1", "v2", "v3"}));
+  }
+}

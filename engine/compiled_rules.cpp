@@ -7,6 +7,8 @@
 #include <optional>
 #include <set>
 
+#include "engine/detail/byte_codec.h"
+
 namespace vigia::engine {
 namespace {
 
@@ -101,9 +103,10 @@ std::string WhereText(const rules::Where& w) {
   return out;
 }
 
-// Part of the state signatures, which checkpoints store: keep it as it is.
-// It leaves out booleans (they have no text) and rounds numbers to 6 decimals;
-// AppendExactValues adds those.
+// The conditions in a text. It leaves out booleans (they have no text) and
+// rounds numbers to 6 decimals; AppendExactValues adds those. Keep it as it is:
+// checkpoints written before the exact values were added hold signatures made
+// with it alone (CompiledRule::legacy_state_digests).
 void AppendCondition(std::string& out, const Condition& c) {
   out += '(' + std::to_string(static_cast<int>(c.op)) + ' ' + c.field.name;
   for (const auto& v : c.values) out += ' ' + std::to_string(static_cast<int>(v.kind)) + ':' + v.text;
@@ -132,6 +135,16 @@ std::string BaseSignature(const rules::Rule& r) {
   for (const auto* c : {&r.after, &r.expect, &r.of})
     if (*c) AppendCondition(out += '|', **c);
   for (const auto& step : r.steps) AppendCondition(out += "|step", step);
+  return out;
+}
+
+// What BaseSignature leaves out of the same conditions, in the same order.
+std::string ExactValues(const rules::Rule& r) {
+  std::string out = "|exact:";
+  if (r.match) AppendExactValues(out, *r.match);
+  for (const auto* c : {&r.after, &r.expect, &r.of})
+    if (*c) AppendExactValues(out += '|', **c);
+  for (const auto& step : r.steps) AppendExactValues(out += "|step", step);
   return out;
 }
 
@@ -221,12 +234,15 @@ CompiledRules::CompiledRules(std::shared_ptr<const rules::RuleSet> set,
     // A variant's scope is its own where and every earlier override's (it takes
     // what they do not), so the signature carries all of them.
     const std::string base = BaseSignature(*r);
+    const std::string exact = ExactValues(*r);
     std::string scopes;
     for (size_t k = 0; k < r->overrides.size(); ++k) scopes += "|o:" + WhereText(r->overrides[k].where);
     for (size_t v = 0; v < c.variants.size(); ++v) {
       std::string earlier;
       for (size_t k = 0; k < v && k < r->overrides.size(); ++k) earlier += "|o:" + WhereText(r->overrides[k].where);
-      c.state_signatures.push_back(base + (v == 0 ? scopes : earlier) + "|v" + std::to_string(v));
+      std::string legacy = base + (v == 0 ? scopes : earlier) + "|v" + std::to_string(v);
+      c.legacy_state_digests.push_back(detail::Fnv1a64(legacy));
+      c.state_signatures.push_back(std::move(legacy) + exact);
     }
     c.fan_out = std::any_of(r->by.begin(), r->by.end(),
                             [](const rules::FieldRef& f) { return f.field == rules::Field::kGroups; });

@@ -43,6 +43,10 @@ struct CompiledRule {
   // match, steps, the variant's scope). A reload keeps a (rule id, variant)'s
   // state when this is unchanged (daemon.md, "Signals and lifecycle").
   std::vector<std::string> state_signatures;
+  // Per variant: the digest of the signature without its booleans and exact
+  // numbers, as checkpoints written before those were added store it. Such a
+  // checkpoint still loads with its state, but cannot tell `true` from `false`.
+  std::vector<uint64_t> legacy_state_digests;
   const rules::Condition* opening = nullptr;  // step 1 / after / of (besides `match`)
   std::vector<const rules::Condition*> closing;  // sequence steps 2..k, or expect
   // What an opening event offered by the index still has to pass: `where`

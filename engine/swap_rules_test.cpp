@@ -50,6 +50,35 @@ TEST_CASE("a reload keeps the state of rules whose pattern, by, where and match 
   }
 }
 
+TEST_CASE("a reload that changes only a boolean or a digit of a condition restarts the state",
+          "[engine][reload]") {
+  auto rule = [](const std::string& verified, const std::string& score) {
+    return "rules:\n  - id: verified\n    level: warning\n"
+           "    match: {type: report, attrs.verified: " +
+           verified + ", attrs.score: {gte: " + score +
+           "}}\n"
+           "    count: {at_least: 2, within: 7d, by: [region]}\n";
+  };
+  const std::string both = R"("attrs":{"verified":true,"score":0.5})";
+  Harness h(rule("true", "0.1234561"));
+  h.Push(Ev("e1", "2017-03-01T10:00:00Z", both));
+  SECTION("unchanged but for its layout: kept") {
+    h.Swap(rule("true", "0.12345610"));
+    h.Push(Ev("e2", "2017-03-02T10:00:00Z", both));
+    CHECK(h.alerts.size() == 1);
+  }
+  SECTION("true to false") {
+    h.Swap(rule("false", "0.1234561"));
+    h.Push(Ev("e2", "2017-03-02T10:00:00Z", R"("attrs":{"verified":false,"score":0.5})"));
+    CHECK(h.alerts.empty());
+  }
+  SECTION("a number that differs in its 7th decimal") {
+    h.Swap(rule("true", "0.1234564"));
+    h.Push(Ev("e2", "2017-03-02T10:00:00Z", both));
+    CHECK(h.alerts.empty());
+  }
+}
+
 TEST_CASE("a reload carries open deadlines of kept rules", "[engine][reload]") {
   Harness h(kHeartbeat);
   h.Push(Ev("c1", "2017-08-01T08:00:00Z", R"("subject":"p-1")", "MX-OAX", "checkin"));
