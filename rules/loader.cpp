@@ -9,6 +9,7 @@
 #include <exception>
 #include <map>
 #include <mutex>
+#include <set>
 #include <utility>
 
 #include "rules/detail/list_table.h"
@@ -38,11 +39,14 @@ struct ParsedItem {
   std::vector<Diagnostic> diags;
 };
 
-// What one file's `rules:` gave; `done` once it is filled.
+// What one file's `rules:` gave; `done` once it is filled, `fresh` if by this
+// load. It holds while the lists it used have the fingerprints in `lists`.
 struct ParsedRules {
   bool done = false;
+  bool fresh = false;
   std::vector<Diagnostic> head;  // about `rules:` itself
   std::vector<ParsedItem> items;
+  std::map<std::string, std::string> lists;  // name ("*": all names) → ListTable::Fingerprint
 };
 
 // One file for a pass: its YAML, and its parsed rules to replay (if done) or to fill.
@@ -85,15 +89,6 @@ std::optional<YAML::Node> IdNode(const YAML::Node& item) {
   return std::nullopt;
 }
 
-// True if the file's top level has a `lists` key (whatever its value).
-bool HasLists(const SourceFile& file) {
-  if (!file.ok || !file.root.IsMap()) return false;
-  for (auto it = file.root.begin(); it != file.root.end(); ++it) {
-    if (it->first.IsScalar() && it->first.Scalar() == "lists") return true;
-  }
-  return false;
-}
-
 // One load of a set of files.
 class Pass {
  public:
@@ -111,9 +106,13 @@ class Pass {
     }
     for (size_t i = 0; i < files.size(); ++i) {
       if (!parts[i].rules) continue;
-      if (!files[i].parsed->done) Parse(*files[i].source, *parts[i].rules, *files[i].parsed);
+      ParsedRules& parsed = *files[i].parsed;
+      if (!parsed.done || !ListsAsWere(parsed)) {
+        parsed = {};
+        Parse(*files[i].source, *parts[i].rules, parsed);
+      }
       Reporter r(*files[i].source, diags_);
-      Replay(r, *files[i].parsed, set.rules);
+      Replay(r, parsed, set.rules);
     }
     set.lists = lists_.Texts();
     SortByPosition(set.files);
@@ -123,7 +122,9 @@ class Pass {
  private:
   // Parses the items of `rules:` into `out`, apart from the checks across files.
   void Parse(const SourceFile& file, const YAML::Node& rules, ParsedRules& out) {
-    out.done = true;
+    out.done = out.fresh = true;
+    std::set<std::string> uses;
+    lists_.RecordUses(&uses);
     std::vector<Diagnostic> found;
     Reporter r(file, found);
     if (!rules.IsSequence()) {
@@ -140,6 +141,15 @@ class Pass {
       }
     }
     out.head = std::move(found);
+    lists_.RecordUses(nullptr);
+    for (const std::string& name : uses) out.lists.emplace(name, lists_.Fingerprint(name));
+  }
+
+  bool ListsAsWere(const ParsedRules& parsed) const {
+    for (const auto& [name, fingerprint] : parsed.lists) {
+      if (lists_.Fingerprint(name) != fingerprint) return false;
+    }
+    return true;
   }
 
   // Adds a file's parsed rules and problems, and checks its ids against the other files'.
@@ -242,30 +252,27 @@ LoadResult<RuleSet> LoadRuleTexts(const std::vector<std::pair<std::string, std::
 
 struct RuleLoader::Impl {
   // A file as last loaded: its text, what ParseSource made of it (with its
-  // E001), whether it has `lists:`, and its parsed rules.
+  // E001), and its parsed rules.
   struct File {
     std::string text;
     std::unique_ptr<SourceFile> source;
     std::vector<Diagnostic> read_diags;
-    bool has_lists = false;
-    bool fresh = false;  // parsed from its text by this load
     ParsedRules parsed;
   };
   using Path = std::filesystem::path;
 
   std::map<Path, File> files;
   std::optional<Catalogs> catalogs;  // those the rules of `files` were checked against
-  std::vector<Path> listing;         // the files with `lists:`, in load order
   Stats stats;
 
   LoadResult<RuleSet> Load(const std::vector<Path>& paths, const LoadOptions& options) {
     const Catalogs& now = CatalogsOf(options);
+    const bool same_catalogs = catalogs && *catalogs == now;
     std::vector<Diagnostic> diags;
     std::map<Path, File> next;
     std::vector<File*> slots;  // per path; null: unreadable
     std::vector<SourceFile> unreadable;
     unreadable.reserve(paths.size());
-    std::vector<Path> now_listing;
     stats = {};
     for (const Path& path : paths) {
       std::optional<std::string> text = detail::ReadText(path, diags);
@@ -279,27 +286,21 @@ struct RuleLoader::Impl {
         file = &again->second;  // given twice: loaded twice, as LoadRuleFiles does
       } else if (auto kept = files.find(path); kept != files.end() && kept->second.text == *text) {
         file = &next.emplace(path, std::move(kept->second)).first->second;
-        file->fresh = false;
+        if (!same_catalogs) file->parsed = {};
+        file->parsed.fresh = false;
       } else {
         file = &next[path];
         file->text = std::move(*text);
-        Parse(path, *file);
+        file->source = std::make_unique<SourceFile>(
+            detail::ParseSource(path.string(), file->text, file->read_diags));
+        file->parsed.fresh = true;  // nothing kept, even without rules
+        ++stats.read;
       }
       diags.insert(diags.end(), file->read_diags.begin(), file->read_diags.end());
-      if (file->has_lists) now_listing.push_back(path);
       slots.push_back(file);
-    }
-    // A kept rule may be replayed if what it was checked against is unchanged:
-    // the catalogs, and the lists (the same files have them, none re-read).
-    bool replay = catalogs && *catalogs == now && now_listing == listing;
-    for (const Path& path : now_listing) replay = replay && !next.at(path).fresh;
-    for (auto& [path, file] : next) {
-      if (!file.fresh && !replay) Parse(path, file);  // a fresh tree too: one parse per tree
-      ++(file.fresh ? stats.parsed : stats.kept);
     }
     files = std::move(next);
     catalogs = now;
-    listing = std::move(now_listing);
 
     std::vector<FileInput> inputs;
     std::vector<ParsedRules> none(unreadable.size());
@@ -312,16 +313,9 @@ struct RuleLoader::Impl {
         ++u;
       }
     }
-    return Pass(now).Load(inputs, std::move(diags));
-  }
-
-  static void Parse(const Path& path, File& file) {
-    file.read_diags.clear();
-    file.source = std::make_unique<SourceFile>(
-        detail::ParseSource(path.string(), file.text, file.read_diags));
-    file.has_lists = HasLists(*file.source);
-    file.fresh = true;
-    file.parsed = {};
+    LoadResult<RuleSet> result = Pass(now).Load(inputs, std::move(diags));
+    for (const auto& [path, file] : files) stats.kept += !file.parsed.fresh;
+    return result;
   }
 };
 

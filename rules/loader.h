@@ -30,11 +30,11 @@ LoadResult<RuleSet> LoadRuleTexts(const std::vector<std::pair<std::string, std::
                                   const LoadOptions& options = {});
 
 // Loads the same rule files again and again (the daemon: at start, on SIGHUP and
-// on POST /api/v1/rules/reload) and re-reads only what changed. A file whose
-// bytes are those of the last load keeps its YAML and its parsed rules, as long
-// as the catalogs and every file with `lists:` are unchanged too (nothing else
-// goes into a rule); otherwise everything is read afresh. The result is always
-// the one LoadRuleFiles gives for the same files. Thread-safe: one load at a time.
+// on POST /api/v1/rules/reload) and redoes only what changed. A file whose
+// bytes are those of the last load keeps its YAML, and its parsed rules as long
+// as the catalogs and the lists they use are unchanged (nothing else goes into
+// a rule). The result is always the one LoadRuleFiles gives for the same files.
+// Thread-safe: one load at a time.
 class RuleLoader {
  public:
   RuleLoader();
@@ -45,10 +45,11 @@ class RuleLoader {
   LoadResult<RuleSet> Load(const std::vector<std::filesystem::path>& files,
                            const LoadOptions& options = {});
 
-  // What the last Load did: files parsed from their text, and files whose
-  // rules were kept from the load before.
+  // What the last Load did: files whose YAML was read from their text, and
+  // files whose rules (if any) were kept from the load before; the others
+  // had their rules parsed again from the YAML kept.
   struct Stats {
-    size_t parsed = 0;
+    size_t read = 0;
     size_t kept = 0;
   };
   Stats last_stats() const;

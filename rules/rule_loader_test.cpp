@@ -71,7 +71,7 @@ LoadResult<RuleSet> LoadBoth(RuleLoader& loader, const std::vector<fs::path>& fi
   return result;
 }
 
-TEST_CASE("A reload parses only the files that changed, and gives what a full load gives",
+TEST_CASE("A reload reads only the files that changed, and gives what a full load gives",
           "[rules][loader]") {
   Folder folder;
   std::vector<fs::path> files;
@@ -86,12 +86,12 @@ TEST_CASE("A reload parses only the files that changed, and gives what a full lo
   RuleLoader loader;
   auto first = LoadBoth(loader, files);
   REQUIRE(first.ok());
-  CHECK(loader.last_stats().parsed == files.size());
+  CHECK(loader.last_stats().read == files.size());
   CHECK(loader.last_stats().kept == 0);
 
   auto again = LoadBoth(loader, files);
   CHECK(Describe(again) == Describe(first));
-  CHECK(loader.last_stats().parsed == 0);
+  CHECK(loader.last_stats().read == 0);
   CHECK(loader.last_stats().kept == files.size());
 
   // One rule file edited (one without lists): only it is parsed again.
@@ -105,7 +105,7 @@ TEST_CASE("A reload parses only the files that changed, and gives what a full lo
   folder.Write("women_defenders.yaml", text);
   auto after_edit = LoadBoth(loader, files);
   REQUIRE(after_edit.ok());
-  CHECK(loader.last_stats().parsed == 1);
+  CHECK(loader.last_stats().read == 1);
   CHECK(loader.last_stats().kept == files.size() - 1);
   CHECK(Describe(after_edit) != Describe(first));
 
@@ -113,45 +113,67 @@ TEST_CASE("A reload parses only the files that changed, and gives what a full lo
   std::vector<fs::path> fewer(files.begin(), files.end());
   fewer.erase(std::find(fewer.begin(), fewer.end(), edited));
   LoadBoth(loader, fewer);
-  CHECK(loader.last_stats().parsed == 0);
+  CHECK(loader.last_stats().read == 0);
+  CHECK(loader.last_stats().kept == files.size() - 1);
   LoadBoth(loader, files);
-  CHECK(loader.last_stats().parsed == 1);
+  CHECK(loader.last_stats().read == 1);
 }
 
-TEST_CASE("A changed list reaches the rules of files that did not change", "[rules][loader]") {
+TEST_CASE("A changed list reaches the rules that use it, and only those", "[rules][loader]") {
   Folder folder;
   const fs::path lists = folder.Write("lists.yaml", "lists:\n  lethal: [killing]\n");
   const fs::path rules = folder.Write(
       "rules.yaml", "rules:\n  - {id: r, level: info, match: {type: report, category: $lethal}}\n");
+  const fs::path other =
+      folder.Write("other.yaml", "rules:\n  - {id: o, level: info, match: {type: panic}}\n");
   RuleLoader loader;
   auto values = [](const LoadResult<RuleSet>& result) {
     REQUIRE(result.ok());
-    return result.value().rules.at(0).match->children.at(1).values.size();
+    for (const Rule& rule : result.value().rules)
+      if (rule.id == "r") return rule.match->children.at(1).values.size();
+    FAIL("no rule r");
+    return size_t{0};
   };
-  CHECK(values(LoadBoth(loader, {lists, rules})) == 1);
+  CHECK(values(LoadBoth(loader, {lists, other, rules})) == 1);
 
   folder.Write("lists.yaml", "lists:\n  lethal: [killing, disappearance]\n");
-  CHECK(values(LoadBoth(loader, {lists, rules})) == 2);
-  CHECK(loader.last_stats().parsed == 2);
-  CHECK(values(LoadBoth(loader, {lists, rules})) == 2);
-  CHECK(loader.last_stats().kept == 2);
+  CHECK(values(LoadBoth(loader, {lists, other, rules})) == 2);
+  CHECK(loader.last_stats().read == 1);
+  CHECK(loader.last_stats().kept == 1);  // other.yaml; rules.yaml was parsed again
+  CHECK(values(LoadBoth(loader, {lists, other, rules})) == 2);
+  CHECK(loader.last_stats().kept == 3);
 
-  SECTION("a new file with lists, even one the rule does not use") {
+  SECTION("a new file with a list the rule does not use") {
     const fs::path more = folder.Write("more.yaml", "lists:\n  other: [threat]\n");
-    CHECK(values(LoadBoth(loader, {lists, more, rules})) == 2);
-    CHECK(loader.last_stats().parsed == 3);
+    CHECK(values(LoadBoth(loader, {lists, more, other, rules})) == 2);
+    CHECK(loader.last_stats().read == 1);
+    CHECK(loader.last_stats().kept == 3);
   }
   SECTION("the list moves to another file, with the same items") {
     const fs::path moved =
         folder.Write("moved.yaml", "lists:\n  lethal: [killing, disappearance]\n");
     folder.Write("lists.yaml", "# moved\n");
-    CHECK(values(LoadBoth(loader, {lists, moved, rules})) == 2);
-    CHECK(loader.last_stats().parsed == 3);
+    CHECK(values(LoadBoth(loader, {lists, moved, other, rules})) == 2);
+    CHECK(loader.last_stats().read == 2);
+    CHECK(loader.last_stats().kept == 1);
   }
   SECTION("the lists file is left out: the list is undefined") {
-    auto result = LoadBoth(loader, {rules});
+    auto result = LoadBoth(loader, {other, rules});
     CHECK_FALSE(result.ok());
     CHECK(testing::Codes(result.diagnostics()) == std::vector<std::string>{"E110"});
+  }
+  SECTION("an undefined list: its hint names every list, so any new list checks it again") {
+    const fs::path later =
+        folder.Write("later.yaml",
+                     "rules:\n  - {id: l, level: info, match: {type: report, category: $fatal}}\n");
+    CHECK_FALSE(LoadBoth(loader, {lists, later, other, rules}).ok());
+    const fs::path more = folder.Write("more.yaml", "lists:\n  fatale: [killing]\n");
+    auto hinted = LoadBoth(loader, {lists, later, more, other, rules});
+    CHECK(loader.last_stats().kept == 3);  // lists, other and rules
+    REQUIRE(hinted.diagnostics().size() == 1);
+    CHECK(hinted.diagnostics()[0].hint.find("fatale") != std::string::npos);
+    folder.Write("more.yaml", "lists:\n  fatal: [killing]\n");
+    CHECK(LoadBoth(loader, {lists, later, more, other, rules}).ok());
   }
 }
 
@@ -171,9 +193,10 @@ TEST_CASE("Other catalogs check every rule again", "[rules][loader]") {
   CHECK(LoadBoth(loader, {file}, options).ok());
   auto result = LoadBoth(loader, {file});  // the default catalogs: no MX-ZZZ
   CHECK_FALSE(result.ok());
-  CHECK(loader.last_stats().parsed == 1);
+  CHECK(loader.last_stats().read == 0);
+  CHECK(loader.last_stats().kept == 0);
   CHECK(LoadBoth(loader, {file}, options).ok());
-  CHECK(loader.last_stats().parsed == 1);
+  CHECK(loader.last_stats().kept == 0);
   Catalogs copy = with_zzz;  // equal catalogs at another address keep the rules
   options.catalogs = &copy;
   CHECK(LoadBoth(loader, {file}, options).ok());
@@ -199,7 +222,7 @@ TEST_CASE("The problems of kept files come again, and ids stay unique across fil
 
   folder.Write("b.yaml", "rules:\n  - {id: x, level: info, match: {type: checkin}}\n");
   auto duplicate = LoadBoth(loader, {a, b});
-  CHECK(loader.last_stats().parsed == 1);
+  CHECK(loader.last_stats().read == 1);
   CHECK(testing::Codes(duplicate.diagnostics()) ==
         std::vector<std::string>{"E105", "E101", "E106"});
 

@@ -70,11 +70,13 @@ void ListTable::Collect(Reporter& r, const YAML::Node& lists) {
 }
 
 const ListDef* ListTable::Find(const std::string& name) const {
+  if (uses_) uses_->insert(name);
   auto it = lists_.find(name);
   return it == lists_.end() ? nullptr : &it->second;
 }
 
 std::map<std::string, std::vector<std::string>> ListTable::Texts() const {
+  if (uses_) uses_->insert("*");
   std::map<std::string, std::vector<std::string>> texts;
   for (const auto& [name, def] : lists_) texts.emplace(name, def.texts);
   return texts;
@@ -106,6 +108,25 @@ std::vector<ValueRef> ExpandValues(Reporter& r, const ListTable& lists, const YA
     } else {
       out.push_back({ToScalar(item), item, ""});
     }
+  }
+  return out;
+}
+
+std::string ListTable::Fingerprint(const std::string& name) const {
+  std::string out;
+  if (name == "*") {
+    for (const auto& [known, def] : lists_) out += known + '\n';
+    return out;
+  }
+  auto it = lists_.find(name);
+  if (it == lists_.end()) return out;
+  const ListDef& def = it->second;
+  out = def.pos.file + ':' + std::to_string(def.pos.line) + ':' + std::to_string(def.pos.column);
+  for (const YAML::Node& item : def.items) {
+    // What ToScalar and a diagnostic at the item read: tag, text, position.
+    const YAML::Mark mark = item.Mark();
+    out += '\n' + item.Tag() + ' ' + std::to_string(mark.line) + ':' + std::to_string(mark.column) +
+           (item.IsNull() ? std::string(" ~") : ' ' + item.Scalar());
   }
   return out;
 }

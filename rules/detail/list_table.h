@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,8 +39,16 @@ class ListTable {
   const ListDef* Find(const std::string& name) const;
   std::map<std::string, std::vector<std::string>> Texts() const;
 
+  // While `uses` is set, every name looked up is added to it, and "*" when the
+  // table is listed whole (a hint names every list): what a rule depended on.
+  void RecordUses(std::set<std::string>* uses) const { uses_ = uses; }
+  // All that a rule can take from list `name` ("*": the names): equal
+  // fingerprints give the same rules and problems. Empty: not defined.
+  std::string Fingerprint(const std::string& name) const;
+
  private:
   std::map<std::string, ListDef> lists_;
+  mutable std::set<std::string>* uses_ = nullptr;
 };
 
 // True for a plain scalar `$name`: a reference to a list (quoted "$x" is a string).
