@@ -73,8 +73,7 @@ bool FileConnector::ReadNew(IngestChannel& channel, EventDecoder& decoder,
         channel.DeadLetter(line, event.error());
         continue;
       }
-      auto owned = std::make_unique<Event>(std::move(*event));
-      while (!channel.Submit(std::make_unique<Event>(*owned), 0)) {
+      while (!channel.Submit(*event, 0)) {
         if (stop.load(std::memory_order_relaxed)) return true;  // read again next start
         std::this_thread::sleep_for(kOverloadBackoff);
       }

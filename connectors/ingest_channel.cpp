@@ -22,8 +22,8 @@ void IngestChannel::RefreshDecoder(EventDecoder& decoder) {
   in_use_ = std::move(current);
 }
 
-bool IngestChannel::Submit(std::unique_ptr<Event> event, uint64_t token) {
-  zmq::message_t payload = EventFrame(std::move(event));
+bool IngestChannel::Submit(Event event, uint64_t token) {
+  zmq::message_t payload = EventFrame(MakeBusEvent(std::move(event)));
   try {
     if (!socket_.send(zmq::buffer("E", 1), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
       TakeEvent(payload);  // frees it
@@ -53,10 +53,14 @@ void IngestChannel::DeadLetter(std::string_view raw, const EventError& error) {
 }
 
 std::optional<IngestChannel::Reply> IngestChannel::TryReceive() {
-  std::vector<zmq::message_t> frames;
-  auto got = zmq::recv_multipart(socket_, std::back_inserter(frames), zmq::recv_flags::dontwait);
-  if (!got || frames.size() != 2) return std::nullopt;
-  return Reply{FrameU64(frames[0]), frames[1].to_string()};
+  uint64_t token = 0;
+  std::string_view json;
+  while (!TakeReply(unread_, &token, &json)) {
+    unread_ = {};
+    if (!socket_.recv(batch_, zmq::recv_flags::dontwait)) return std::nullopt;
+    unread_ = batch_.to_string_view();
+  }
+  return Reply{token, std::string(json)};
 }
 
 }  // namespace vigia::connectors

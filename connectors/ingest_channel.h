@@ -32,9 +32,10 @@ class IngestChannel {
   IngestChannel(const IngestChannel&) = delete;
   IngestChannel& operator=(const IngestChannel&) = delete;
 
-  // Hands a valid event to the core. `token` != 0 asks for a reply carrying it.
-  // False when the core's queue is full: the caller answers `overloaded`.
-  bool Submit(std::unique_ptr<Event> event, uint64_t token);
+  // Hands a valid event to the core, with its journal body rendered here (on
+  // the caller's thread). `token` != 0 asks for a reply carrying it. False when
+  // the core's queue is full: the caller answers `overloaded`.
+  bool Submit(Event event, uint64_t token);
 
   // Records a rejected message (dead letter) with its error reply.
   void DeadLetter(std::string_view raw, const EventError& error);
@@ -51,6 +52,8 @@ class IngestChannel {
 
  private:
   zmq::socket_t socket_;
+  zmq::message_t batch_;     // the core's last batch of replies (bus.h)
+  std::string_view unread_;  // its replies not yet returned by TryReceive
   const CatalogHandle& catalogs_;
   std::shared_ptr<const Catalogs> in_use_;  // keeps the decoder's catalogs alive
 };

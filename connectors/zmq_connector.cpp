@@ -107,7 +107,7 @@ void ZmqConnector::OnMessage(IngestChannel& channel, EventDecoder& decoder) {
   const std::string id = event->id;
   uint64_t token = 0;
   if (mode_ == ZmqMode::kAck) token = next_token_++;
-  if (!channel.Submit(std::make_unique<Event>(std::move(*event)), token)) {
+  if (!channel.Submit(std::move(*event), token)) {
     stats_.overloaded.fetch_add(1, std::memory_order_relaxed);
     if (mode_ == ZmqMode::kAck)
       SendReply(frames, RenderError({ErrorCode::kOverloaded, id, "",

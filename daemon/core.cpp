@@ -4,6 +4,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <sstream>
@@ -26,6 +27,9 @@ constexpr long kTickMs = 100;  // the clock follows the wall clock at least this
 // Events waiting for their commit beyond which ingest answers `overloaded`.
 constexpr size_t kMaxJournalPending = 50000;
 constexpr size_t kRestoredAlerts = 100000;  // newest alerts put back in memory at start
+// Replies queued for one connector beyond which they are sent before the loop
+// turn ends (about 1,000 replies), so its clients never wait for a long turn.
+constexpr size_t kReplyBatchBytes = 64 * 1024;
 
 // A checkpoint row's state: "VGC3", the arrival of the last event it includes
 // (8 bytes, little-endian, two's complement), the engine blob preceded by its
@@ -203,14 +207,17 @@ void Core::Run(const std::atomic<bool>& stop) {
     if (items[0].revents & ZMQ_POLLIN)
       for (int i = 0; i < 1024 && (ingest_.get(zmq::sockopt::events) & ZMQ_POLLIN); ++i) OnIngest();
     if (durable_item != SIZE_MAX && (items[durable_item].revents & ZMQ_POLLIN)) OnDurable();
+    SendReplies();  // before the slower work below (queries, alert writes)
     if (outcome_item != SIZE_MAX && (items[outcome_item].revents & ZMQ_POLLIN)) OnNotifierOutcomes();
     if (items[1].revents & ZMQ_POLLIN) OnQuery();
     Tick();
   }
   // Drain: every event already handed over is journaled, evaluated and answered.
   while (ingest_.get(zmq::sockopt::events) & ZMQ_POLLIN) OnIngest();
+  SendReplies();
   StopNotifier();
   CloseStorage();
+  SendReplies();
 }
 
 void Core::Tick() {
@@ -221,7 +228,7 @@ void Core::Tick() {
   // Nor may it pass an event that waits for its commit (it would come late).
   for (const Waiting& w : waiting_)
     if (w.event) {
-      target = std::min(target, w.event->arrival);
+      target = std::min(target, w.event->event.arrival);
       break;
     }
   if (target != INT64_MIN) engine_->AdvanceTo(target);
@@ -259,7 +266,8 @@ void Core::WarnCappedRules() {
 }
 
 void Core::OnIngest() {
-  std::vector<zmq::message_t> frames;
+  std::vector<zmq::message_t>& frames = ingest_frames_;
+  frames.clear();
   if (!zmq::recv_multipart(ingest_, std::back_inserter(frames), zmq::recv_flags::dontwait)) return;
   if (frames.size() < 4) return;
   const zmq::message_t& connector = frames[0];
@@ -276,8 +284,9 @@ void Core::OnIngest() {
     return;
   }
 
-  std::unique_ptr<Event> event = connectors::TakeEvent(frames[3]);
-  if (!event) return;
+  std::unique_ptr<connectors::BusEvent> ingested = connectors::TakeEvent(frames[3]);
+  if (!ingested) return;
+  Event* const event = &ingested->event;
   const std::string_view peer(static_cast<const char*>(connector.data()), connector.size());
   const TimeUs now = std::max(now_(), last_arrival_);  // non-decreasing
   // The engine's arrival: during the startup grace, events queued while the
@@ -287,7 +296,7 @@ void Core::OnIngest() {
     EventError err{code, event->id, std::move(field), std::move(message)};
     const std::string reply = RenderError(err);
     ++rejected_[static_cast<size_t>(code)];
-    AddDeadLetter(now, CanonicalJson(*event).substr(0, connectors::kDeadLetterMax), reply);
+    AddDeadLetter(now, ingested->body.substr(0, connectors::kDeadLetterMax), reply);
     if (token) Reply(peer, token, reply);
   };
   if (event->time > now + options_.max_future_skew) {
@@ -328,14 +337,14 @@ void Core::OnIngest() {
   event->seq = ++seq_;
   event->arrival = last_arrival_ = arrival;
   if (journal_) {
-    storage::JournalRow row{event->seq, arrival, event->time, event->source, event->id,
-                            CanonicalJson(*event)};
+    storage::JournalRow row{event->seq,    arrival,   event->time,
+                            event->source, event->id, std::move(ingested->body)};
     if (!journal_->Append(std::move(row))) {  // only after Stop()
       if (token) Reply(peer, token, RenderError({ErrorCode::kOverloaded, event->id, "", "stopping"}));
       return;
     }
     const uint64_t seq = event->seq;
-    waiting_.push_back({seq, std::move(event), std::string(peer), token, {}, dedup_.recorded()});
+    waiting_.push_back({seq, std::move(ingested), std::string(peer), token, {}, dedup_.recorded()});
     return;
   }
   Evaluate(*event);
@@ -356,8 +365,8 @@ void Core::OnDurable() {
     Waiting& w = waiting_.front();
     if (w.event) {
       dedup_evaluated_ = w.dedup_pos;
-      Evaluate(*w.event);
-      if (w.token) Reply(w.connector, w.token, RenderAccepted(w.event->id, false));
+      Evaluate(w.event->event);
+      if (w.token) Reply(w.connector, w.token, RenderAccepted(w.event->event.id, false));
     } else {
       Reply(w.connector, w.token, w.reply);
     }
@@ -378,14 +387,27 @@ void Core::AddDeadLetter(TimeUs arrival, std::string raw, std::string reply) {
   if (dead_letters_.size() > kMaxDeadLetters) dead_letters_.pop_front();
 }
 
-void Core::Reply(std::string_view connector, uint64_t token, const std::string& json) {
-  std::array<zmq::const_buffer, 3> frames = {
-      zmq::buffer(connector.data(), connector.size()), zmq::buffer(&token, sizeof token),
-      zmq::buffer(json)};
-  try {
-    zmq::send_multipart(ingest_, frames, zmq::send_flags::dontwait);
-  } catch (const zmq::error_t&) {
-    // The connector is gone (shutdown): nobody waits for this reply.
+void Core::Reply(std::string_view connector, uint64_t token, std::string_view json) {
+  // Connectors are few (one per endpoint): a linear search.
+  auto batch = std::find_if(replies_.begin(), replies_.end(),
+                            [&](const ReplyBatch& b) { return b.connector == connector; });
+  if (batch == replies_.end())
+    batch = replies_.insert(replies_.end(), {std::string(connector), {}});
+  connectors::AppendReply(batch->replies, token, json);
+  if (batch->replies.size() >= kReplyBatchBytes) SendReplies();
+}
+
+void Core::SendReplies() {
+  for (ReplyBatch& batch : replies_) {
+    if (batch.replies.empty()) continue;
+    std::array<zmq::const_buffer, 2> frames = {zmq::buffer(batch.connector),
+                                               zmq::buffer(batch.replies)};
+    try {
+      zmq::send_multipart(ingest_, frames, zmq::send_flags::dontwait);
+    } catch (const zmq::error_t&) {
+      // The connector is gone (shutdown): nobody waits for these replies.
+    }
+    batch.replies.clear();  // keeps its capacity for the next turn
   }
 }
 
@@ -917,7 +939,7 @@ void Core::CloseStorage() {
   for (const Waiting& w : waiting_)
     if (w.token)
       Reply(w.connector, w.token,
-            RenderError({ErrorCode::kOverloaded, w.event ? w.event->id : "", "",
+            RenderError({ErrorCode::kOverloaded, w.event ? w.event->event.id : "", "",
                          "vigiad stopped before the event could be journaled; send it again"}));
   if (!flushed) spdlog::error("storage.unflushed events={}", waiting_.size());
   waiting_.clear();

@@ -24,6 +24,7 @@
 #include <zmq.hpp>
 
 #include "config/notifier_config.h"
+#include "connectors/bus.h"
 #include "connectors/curve_auth.h"
 #include "connectors/ingest_channel.h"
 #include "core/event_decoder.h"
@@ -145,7 +146,9 @@ class Core : public engine::AlertSink {
   // A reply the core owes a connector once an event's seq is durable.
   struct Waiting {
     uint64_t seq = 0;
-    std::unique_ptr<Event> event;  // null: a duplicate's reply, held until `seq` is durable
+    // The event (its body moved to the journal); null: a duplicate's reply,
+    // held until `seq` is durable.
+    std::unique_ptr<connectors::BusEvent> event;
     std::string connector;         // the connector's routing id
     uint64_t token = 0;
     std::string reply;             // for duplicates
@@ -188,7 +191,10 @@ class Core : public engine::AlertSink {
   std::string HandleQuery(const std::string& request);
   std::string Swap(const zmq::message_t& frame, const std::string& via);
   void Publish(const std::string& topic, const std::string& json);
-  void Reply(std::string_view connector, uint64_t token, const std::string& json);
+  // Queues a reply for `connector`; SendReplies() sends the queue, one bus
+  // message per connector (bus.h). Sent at once when a batch grows large.
+  void Reply(std::string_view connector, uint64_t token, std::string_view json);
+  void SendReplies();
   std::string MetricsText() const;
 
   zmq::context_t& context_;
@@ -218,6 +224,14 @@ class Core : public engine::AlertSink {
   int wake_fd_ = -1;                 // eventfd the writer signals after each commit
   std::atomic<uint64_t> durable_seq_{0};  // set by the writer before it signals
   std::deque<Waiting> waiting_;      // by seq
+  struct ReplyBatch {
+    std::string connector;  // routing id
+    std::string replies;    // AppendReply's format (bus.h)
+  };
+  // One per connector answered so far.
+  std::vector<ReplyBatch> replies_;
+  // OnIngest's frames, kept to reuse their storage.
+  std::vector<zmq::message_t> ingest_frames_;
   std::vector<storage::DeadLetterRow> dead_letter_rows_;  // written at the next tick
   struct AlertWrite {
     storage::AlertRow row;

@@ -128,7 +128,7 @@ std::vector<EventReply> CoreClient::PostEvents(const std::vector<std::string_vie
     }
     ids[i] = event->id;
     const uint64_t bus_token = ++last_token_;
-    if (!channel_.Submit(std::make_unique<Event>(std::move(*event)), bus_token)) {
+    if (!channel_.Submit(std::move(*event), bus_token)) {
       // As on the ack socket: answered, not dead-lettered (the client retries).
       reject(i, Overloaded(ids[i], "the daemon is shedding load; retry later"), false);
       continue;

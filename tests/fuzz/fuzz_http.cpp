@@ -80,15 +80,17 @@ void RunFakeCore(zmq::context_t& context, std::promise<void>& bound) {
     frames.clear();
     if ((items[1].revents & ZMQ_POLLIN) &&
         zmq::recv_multipart(ingest, std::back_inserter(frames), zmq::recv_flags::dontwait)) {
-      // [connector][kind][token][payload...]; a reply [connector][token][json] for "E".
+      // [connector][kind][token][payload...]; a reply [connector][replies] for "E".
       if (frames.size() < 4 || frames[1].to_string_view() != "E") continue;
-      std::unique_ptr<vigia::Event> event = vigia::connectors::TakeEvent(frames[3]);
+      std::unique_ptr<vigia::connectors::BusEvent> ingested =
+          vigia::connectors::TakeEvent(frames[3]);
       const uint64_t token = vigia::connectors::FrameU64(frames[2]);
-      if (!event || token == 0) continue;
-      const std::string reply = vigia::RenderAccepted(event->id, false);
-      std::array<zmq::const_buffer, 3> out = {
-          zmq::buffer(frames[0].data(), frames[0].size()), zmq::buffer(&token, sizeof token),
-          zmq::buffer(reply)};
+      if (!ingested || token == 0) continue;
+      std::string replies;
+      vigia::connectors::AppendReply(replies, token,
+                                     vigia::RenderAccepted(ingested->event.id, false));
+      std::array<zmq::const_buffer, 2> out = {zmq::buffer(frames[0].data(), frames[0].size()),
+                                              zmq::buffer(replies)};
       zmq::send_multipart(ingest, out, zmq::send_flags::dontwait);
     }
   }
