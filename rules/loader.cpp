@@ -6,6 +6,7 @@
 #include "rules/loader.h"
 
 #include <algorithm>
+#include <deque>
 #include <exception>
 #include <map>
 #include <mutex>
@@ -269,16 +270,17 @@ struct RuleLoader::Impl {
     const Catalogs& now = CatalogsOf(options);
     const bool same_catalogs = catalogs && *catalogs == now;
     std::vector<Diagnostic> diags;
-    std::map<Path, File> next;
-    std::vector<File*> slots;  // per path; null: unreadable
-    std::vector<SourceFile> unreadable;
-    unreadable.reserve(paths.size());
+    std::map<Path, File> next;    // becomes `files` (moving a map keeps its nodes in place)
+    std::deque<File> unreadable;  // only named, for the pass
+    std::vector<FileInput> inputs;
     stats = {};
     for (const Path& path : paths) {
       std::optional<std::string> text = detail::ReadText(path, diags);
       if (!text) {
-        unreadable.emplace_back().name = path.string();
-        slots.push_back(nullptr);
+        File& file = unreadable.emplace_back();
+        file.source = std::make_unique<SourceFile>();
+        file.source->name = path.string();
+        inputs.push_back({file.source.get(), &file.parsed});
         continue;
       }
       File* file = nullptr;
@@ -297,22 +299,11 @@ struct RuleLoader::Impl {
         ++stats.read;
       }
       diags.insert(diags.end(), file->read_diags.begin(), file->read_diags.end());
-      slots.push_back(file);
+      inputs.push_back({file->source.get(), &file->parsed});
     }
     files = std::move(next);
     catalogs = now;
 
-    std::vector<FileInput> inputs;
-    std::vector<ParsedRules> none(unreadable.size());
-    size_t u = 0;
-    for (File* file : slots) {
-      if (file) {
-        inputs.push_back({file->source.get(), &file->parsed});
-      } else {
-        inputs.push_back({&unreadable[u], &none[u]});
-        ++u;
-      }
-    }
     LoadResult<RuleSet> result = Pass(now).Load(inputs, std::move(diags));
     for (const auto& [path, file] : files) stats.kept += !file.parsed.fresh;
     return result;
