@@ -44,18 +44,27 @@ std::string RenderSummary(const std::string& tmpl, const rules::Rule& rule, cons
 
 }  // namespace
 
-std::shared_ptr<const Record> MakeRecord(const Event& e, const Alert* source) {
-  auto rec = std::make_shared<Record>();
+RecordPtr MakeRecord(const Event& e, uint64_t order, const Alert* source, Interner& interner) {
+  auto rec = boost::intrusive_ptr<Record>(new Record);
   rec->id = e.id;
   rec->time = e.time;
-  rec->region = e.region;
+  rec->order = order;
+  rec->region = interner.Region(e.region);
   rec->subject = e.subject;
-  rec->groups = e.groups;
+  rec->groups = interner.Groups(e.groups);
   if (source) {
     rec->depth = source->depth;
-    rec->root_events = source->root_events;
+    rec->root_events = std::make_unique<const std::vector<std::string>>(source->root_events);
   }
   return rec;
+}
+
+GroupList Interner::Groups(const std::vector<std::string>& groups) {
+  scratch_.clear();
+  for (const auto& g : groups) AppendKeyPart(scratch_, g);
+  auto [it, inserted] = groups_.try_emplace(scratch_);
+  if (inserted) it->second = std::make_shared<const std::vector<std::string>>(groups);
+  return it->second;
 }
 
 Event AlertEvent(const Alert& a, TimeUs clock) {
@@ -100,7 +109,8 @@ Alert BuildAlert(const CompiledRule& r, uint32_t v, const std::vector<std::strin
   a.last_time = a.first_time;
   int depth = 0;
   bool same_region = true, same_subject = true;
-  std::vector<std::string> groups = events.empty() ? std::vector<std::string>{} : events.front().rec->groups;
+  std::vector<std::string> groups =
+      events.empty() ? std::vector<std::string>{} : *events.front().rec->groups;
   for (const Entry& en : events) {
     const Record& rec = *en.rec;
     a.events.push_back(rec.id);
@@ -110,16 +120,16 @@ Alert BuildAlert(const CompiledRule& r, uint32_t v, const std::vector<std::strin
     same_region &= rec.region == events.front().rec->region;
     same_subject &= rec.subject == events.front().rec->subject;
     std::erase_if(groups, [&](const std::string& g) {
-      return std::find(rec.groups.begin(), rec.groups.end(), g) == rec.groups.end();
+      return std::find(rec.groups->begin(), rec.groups->end(), g) == rec.groups->end();
     });
-    const auto roots = rec.depth == 0 ? std::vector<std::string>{rec.id} : rec.root_events;
+    const auto roots = rec.depth == 0 ? std::vector<std::string>{rec.id} : rec.roots();
     for (const auto& id : roots)
       if (std::find(a.root_events.begin(), a.root_events.end(), id) == a.root_events.end())
         a.root_events.push_back(id);
   }
   a.depth = depth + 1;
   if (!events.empty()) {
-    if (same_region && !events.front().rec->region.empty()) a.region = events.front().rec->region;
+    if (same_region && !events.front().rec->region->empty()) a.region = *events.front().rec->region;
     if (same_subject) a.subject = events.front().rec->subject;
   }
   if (r.fan_out) {

@@ -71,11 +71,13 @@ void WriteKey(ByteWriter& w, const std::string& key, const KeyState& ks, const R
   WriteEntries(w, ks.entries, index);
   w.U64(ks.steps.size());
   for (const auto& step : ks.steps) WriteEntries(w, step, index);
-  w.U8(ks.open);
-  w.I64(ks.opened_at);
-  w.I64(ks.deadline);
-  w.U64(ks.fired.size());
-  for (const auto& f : ks.fired) {
+  const detail::Timer none;
+  const detail::Timer& t = ks.timer ? *ks.timer : none;
+  w.U8(t.open);
+  w.I64(t.opened_at);
+  w.I64(t.deadline);
+  w.U64(t.fired.size());
+  for (const auto& f : t.fired) {
     w.Str(f.alert_id);
     w.I64(f.opened_at);
     w.I64(f.deadline);
@@ -100,11 +102,10 @@ TimeUs ReadTime(ByteReader& r) {
   return t;
 }
 
-using Records = std::vector<std::shared_ptr<const Record>>;
+using Records = std::vector<detail::RecordPtr>;
 
 // Lists are kept in (time, order) order; the patterns' searches rely on it.
-std::vector<Entry> ReadEntries(ByteReader& r, const Records& records,
-                               const std::vector<uint64_t>& orders) {
+std::vector<Entry> ReadEntries(ByteReader& r, const Records& records) {
   std::vector<Entry> list(r.Count());
   for (size_t i = 0; i < list.size() && r.ok(); ++i) {
     const uint64_t at = r.U64();
@@ -113,33 +114,36 @@ std::vector<Entry> ReadEntries(ByteReader& r, const Records& records,
       break;
     }
     std::string distinct = r.Str();
-    list[i] = Entry{records[at]->time, orders[at], records[at],
-                    distinct.empty() ? nullptr
-                                     : std::make_shared<const std::string>(std::move(distinct))};
+    list[i] = Entry{
+        records[at]->time, records[at],
+        distinct.empty() ? nullptr : std::make_shared<const std::string>(std::move(distinct))};
     if (i > 0 && list[i].Before(list[i - 1])) r.Fail();
   }
   return list;
 }
 
 // The key's state; its `by` values in `values`.
-KeyState ReadKey(ByteReader& r, const Records& records, const std::vector<uint64_t>& orders,
-                 std::vector<std::string>& values) {
+KeyState ReadKey(ByteReader& r, const Records& records, std::vector<std::string>& values) {
   KeyState ks;
   values = ReadStrings(r);
   if (ReadBool(r)) ks.last_alert = ReadTime(r);
-  ks.entries = ReadEntries(r, records, orders);
+  ks.entries = ReadEntries(r, records);
   ks.steps.resize(r.Count());
-  for (auto& step : ks.steps) step = ReadEntries(r, records, orders);
-  ks.open = ReadBool(r);
-  ks.opened_at = ReadTime(r);
-  ks.deadline = ReadTime(r);
-  ks.fired.resize(r.Count());
-  for (auto& f : ks.fired) {
+  for (auto& step : ks.steps) step = ReadEntries(r, records);
+  detail::Timer t;
+  t.open = ReadBool(r);
+  t.opened_at = ReadTime(r);
+  t.deadline = ReadTime(r);
+  t.fired.resize(r.Count());
+  for (auto& f : t.fired) {
     f.alert_id = r.Str();
     f.opened_at = ReadTime(r);
     f.deadline = ReadTime(r);
   }
-  if (ks.fired.size() > detail::kMaxRetractable) r.Fail();
+  if (t.fired.size() > detail::kMaxRetractable) r.Fail();
+  // Only absences and heartbeats have one; the others store it empty.
+  if (t.open || t.opened_at != 0 || t.deadline != 0 || !t.fired.empty())
+    ks.timer = std::make_unique<detail::Timer>(std::move(t));
   return ks;
 }
 
@@ -159,7 +163,7 @@ std::string Engine::SaveState() const {
   // Every record held, in evaluation order (one record per evaluated event).
   std::map<uint64_t, const Record*> by_order;
   auto collect = [&](const std::vector<Entry>& list) {
-    for (const Entry& e : list) by_order.emplace(e.order, e.rec.get());
+    for (const Entry& e : list) by_order.emplace(e.rec->order, e.rec.get());
   };
   // Keys in key order, so that equal states give equal bytes.
   std::vector<std::vector<std::vector<const std::pair<const std::string, KeyState>*>>> sorted;
@@ -195,12 +199,12 @@ std::string Engine::SaveState() const {
     prev_order = order;
     prev_time = static_cast<uint64_t>(rec->time);
     w.Str(rec->id);
-    w.Str(rec->region);
+    w.Str(*rec->region);
     w.U8(rec->subject.has_value());
     if (rec->subject) w.Str(*rec->subject);
-    WriteStrings(w, rec->groups);
+    WriteStrings(w, *rec->groups);
     w.U64(static_cast<uint64_t>(rec->depth));
-    WriteStrings(w, rec->root_events);
+    WriteStrings(w, rec->roots());
   }
 
   w.U64(rules_->rules().size());
@@ -231,26 +235,26 @@ Result<CheckpointStats, CheckpointError> Engine::LoadState(std::string_view blob
   const uint64_t sweep_after = r.U64();
 
   Records records(r.Count());
-  std::vector<uint64_t> orders(records.size());
   uint64_t prev_order = 0;
   uint64_t prev_time = 0;
   for (size_t i = 0; i < records.size() && r.ok(); ++i) {
     // Orders strictly increase and never pass the engine's: `order` is the last given.
     const uint64_t gap = r.U64();
     if (gap >= order - prev_order) r.Fail();
-    orders[i] = prev_order = prev_order + gap + 1;
-    auto rec = std::make_shared<Record>();
+    auto rec = boost::intrusive_ptr<Record>(new Record);
+    rec->order = prev_order = prev_order + gap + 1;
     prev_time += static_cast<uint64_t>(r.I64());
     rec->time = static_cast<TimeUs>(prev_time);
     if (!InRange(rec->time)) r.Fail();
     rec->id = r.Str();
-    rec->region = r.Str();
+    rec->region = interner_->Region(r.Str());
     if (ReadBool(r)) rec->subject = r.Str();
-    rec->groups = ReadStrings(r);
+    rec->groups = interner_->Groups(ReadStrings(r));
     const uint64_t depth = r.U64();
     if (depth > detail::kMaxAlertDepth) r.Fail();
     rec->depth = static_cast<int>(depth);
-    rec->root_events = ReadStrings(r);
+    if (auto roots = ReadStrings(r); !roots.empty())
+      rec->root_events = std::make_unique<const std::vector<std::string>>(std::move(roots));
     records[i] = std::move(rec);
   }
 
@@ -290,7 +294,7 @@ Result<CheckpointStats, CheckpointError> Engine::LoadState(std::string_view blob
       const size_t key_count = r.Count();
       for (size_t k = 0; k < key_count && r.ok(); ++k) {
         std::vector<std::string> values;
-        KeyState ks = ReadKey(r, records, orders, values);
+        KeyState ks = ReadKey(r, records, values);
         // The signature holds `by` and the steps, so a kept state must fit them.
         if (keep && (values.size() != cr->rule->by.size() ||
                      ks.steps.size() > cr->rule->steps.size()))
@@ -312,7 +316,7 @@ Result<CheckpointStats, CheckpointError> Engine::LoadState(std::string_view blob
   for (const CompiledRule& cr : rules_->rules())
     for (uint32_t v = 0; v < cr.variants.size(); ++v)
       for (const auto& [key, ks] : state[cr.index]->variants[v].keys)
-        if (ks.open) deadlines.insert(MakeDeadline(ks.deadline, cr, key, v));
+        if (ks.open()) deadlines.insert(MakeDeadline(ks.timer->deadline, cr, key, v));
   state_ = std::move(state);
   counters_ = std::move(counters);
   deadlines_ = std::move(deadlines);

@@ -33,7 +33,7 @@ void Engine::OnCount(const CompiledRule& r, uint32_t v, KeyState& ks, const Even
     }
   }
   PruneKey(r, v, ks);
-  const uint64_t order = entry.order;
+  const detail::Record* rec = entry.rec.get();
   detail::InsertSorted(list, std::move(entry));
 
   const size_t n = static_cast<size_t>(var.at_least);
@@ -42,7 +42,7 @@ void Engine::OnCount(const CompiledRule& r, uint32_t v, KeyState& ks, const Even
     list.erase(list.begin());
     ++counters_[r.index].dropped;
   }
-  auto it = std::find_if(list.begin(), list.end(), [&](const Entry& x) { return x.order == order; });
+  auto it = std::find_if(list.begin(), list.end(), [&](const Entry& x) { return x.rec == rec; });
   if (it == list.end()) return;  // dropped by the cap: it was the oldest
   const size_t pos = static_cast<size_t>(it - list.begin());
 

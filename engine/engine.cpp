@@ -13,7 +13,7 @@ using detail::KeyState;
 using rules::PatternKind;
 
 Engine::Engine(std::shared_ptr<const CompiledRules> rules, AlertSink& sink)
-    : rules_(std::move(rules)), sink_(sink) {
+    : rules_(std::move(rules)), sink_(sink), interner_(std::make_unique<detail::Interner>()) {
   for (const auto& r : rules_->rules()) {
     auto st = std::make_unique<detail::RuleState>();
     st->variants.resize(r.variants.size());
@@ -77,7 +77,7 @@ void Engine::Evaluate(const Event& e, const Alert* source) {
   ++order_;
   ++evaluation_;
   if (candidates.empty()) return;
-  LazyRecord rec{e, source, nullptr};
+  LazyRecord rec{e, order_, source, *interner_, nullptr};
   const bool is_alert = source != nullptr;
   for (const Candidate& c : candidates) {
     const CompiledRule& r = rules_->rules()[c.rule];
@@ -98,7 +98,7 @@ void Engine::Evaluate(const Event& e, const Alert* source) {
 }
 
 const Engine::RecordPtr& Engine::LazyRecord::get() {
-  if (!rec) rec = detail::MakeRecord(event, source);
+  if (!rec) rec = detail::MakeRecord(event, order, source, interner);
   return rec;
 }
 
@@ -108,7 +108,7 @@ void Engine::EvaluateRule(const CompiledRule& r, const EventView& view, LazyReco
   const rules::Rule& rule = *r.rule;
   const Event& e = *view.event;
   // The event as state, made only once some state takes it.
-  auto entry = [&] { return Entry{e.time, order_, rec.get(), {}}; };
+  auto entry = [&] { return Entry{e.time, rec.get(), {}}; };
   bool late = false;
   auto is_late = [&](uint32_t v) {
     return !is_alert && r.stateful && e.time < clock_ - r.variants[v].lateness;
@@ -165,7 +165,7 @@ void Engine::EvaluateSequence(const CompiledRule& r, const EventView& view, Lazy
   const Key* key = KeyOf(r, view);
   if (!key) return;
   bool late = false;
-  Entry entry{e.time, order_, rec.get(), {}};
+  Entry entry{e.time, rec.get(), {}};
   for (uint32_t v = 0; v < r.variants.size(); ++v) {
     const bool opens = opening_variant == static_cast<int64_t>(v);
     if (!closing && !opens) continue;
@@ -249,7 +249,8 @@ bool Engine::Fire(const CompiledRule& r, uint32_t v, KeyState& ks, const std::ve
 }
 
 void Engine::RetractAnswered(const CompiledRule& r, KeyState& ks, const Entry& by) {
-  std::erase_if(ks.fired, [&](const detail::Retractable& f) {
+  if (!ks.timer) return;  // nothing fired
+  std::erase_if(ks.timer->fired, [&](const detail::Retractable& f) {
     if (by.time < f.opened_at) return false;
     Retraction x;
     x.alert_id = f.alert_id;
@@ -344,14 +345,16 @@ void Engine::Sweep() {
         PruneKey(r, v, ks);
         bool cooling = ks.last_alert && var.cooldown &&
                        clock_ < *ks.last_alert + *var.cooldown + detail::CooldownHorizon(r, var);
-        bool empty = ks.entries.empty() && !ks.open && ks.fired.empty() && !cooling &&
-                     std::all_of(ks.steps.begin(), ks.steps.end(),
-                                 [](const auto& s) { return s.empty(); });
+        bool empty =
+            ks.entries.empty() && !ks.open() && (!ks.timer || ks.timer->fired.empty()) &&
+            !cooling &&
+            std::all_of(ks.steps.begin(), ks.steps.end(), [](const auto& s) { return s.empty(); });
         // A heartbeat keeps its last beat (the newest time seen) while armed or fired.
         it = empty ? keys.erase(it) : std::next(it);
       }
     }
   }
+  interner_->Sweep();
   sweep_after_ = std::max<uint64_t>(4096, open_keys());
 }
 

@@ -6,6 +6,7 @@
 // No locks.
 #pragma once
 
+#include <boost/smart_ptr/intrusive_ptr.hpp>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -27,6 +28,7 @@ namespace vigia::engine {
 
 namespace detail {
 struct HashedKey;
+class Interner;
 struct KeyState;
 struct RuleState;
 struct Record;
@@ -108,7 +110,7 @@ class Engine {
   void Sweep();
 
  private:
-  using RecordPtr = std::shared_ptr<const detail::Record>;
+  using RecordPtr = boost::intrusive_ptr<const detail::Record>;
   struct Deadline {
     TimeUs at;
     uint32_t rule;         // rules are sorted by id, so index order is id order
@@ -123,7 +125,9 @@ class Engine {
   // The event's record, made on first use: most candidate rules do not match.
   struct LazyRecord {
     const Event& event;
+    uint64_t order;
     const Alert* source;
+    detail::Interner& interner;
     RecordPtr rec;
     const RecordPtr& get();
   };
@@ -191,6 +195,8 @@ class Engine {
   TimeUs clock_ = INT64_MIN;
   uint64_t last_seq_ = 0;
   uint64_t order_ = 0;  // evaluation order: the (time, seq) tie-break
+  // The records' regions and groups; declared before the state that points into it.
+  std::unique_ptr<detail::Interner> interner_;
   std::vector<std::unique_ptr<detail::RuleState>> state_;
   std::vector<RuleCounters> counters_;
   size_t max_keys_ = kDefaultMaxKeys;

@@ -49,11 +49,11 @@ class MatchSearch {
         if (x.time < chosen_[j - 1]->time) continue;
         if (x.time > chosen_[0]->time + within_) break;  // sorted by time: no later one fits
         if (std::any_of(chosen_.begin(), chosen_.begin() + j,
-                        [&](const Entry* c) { return c->order == x.order; }))
+                        [&](const Entry* c) { return c->rec == x.rec; }))
           continue;
       }
       chosen_[j] = &x;
-      if (Visit(j + 1, has_e || x.order == e_.order)) return true;
+      if (Visit(j + 1, has_e || x.rec == e_.rec)) return true;
     }
     return false;
   }
@@ -98,7 +98,7 @@ bool Engine::OnSequence(const CompiledRule& r, uint32_t v, KeyState& ks, const E
   // Consumed: gone from every step's candidates.
   for (auto& list : ks.steps)
     std::erase_if(list, [&](const Entry& x) {
-      return std::any_of(run.begin(), run.end(), [&](const Entry& c) { return c.order == x.order; });
+      return std::any_of(run.begin(), run.end(), [&](const Entry& c) { return c.rec == x.rec; });
     });
   return true;
 }

@@ -16,13 +16,14 @@ inline constexpr size_t kMaxAfterEvents = 256;  // `after` events joined to one 
 
 void Engine::OnAbsenceAfter(const CompiledRule& r, uint32_t v, const std::string& key, KeyState& ks,
                             Entry entry) {
-  if (!ks.open) {
-    ks.open = true;
-    ks.opened_at = entry.time;
-    ks.deadline = entry.time + r.variants[v].within;
+  detail::Timer& t = ks.timer_state();
+  if (!t.open) {
+    t.open = true;
+    t.opened_at = entry.time;
+    t.deadline = entry.time + r.variants[v].within;
     ks.entries.clear();
     ks.entries.push_back(std::move(entry));
-    deadlines_.insert(MakeDeadline(ks.deadline, r, key, v));
+    deadlines_.insert(MakeDeadline(t.deadline, r, key, v));
     return;
   }
   // Joins the open deadline without moving it.
@@ -35,9 +36,10 @@ void Engine::OnAbsenceAfter(const CompiledRule& r, uint32_t v, const std::string
 
 void Engine::OnAbsenceExpect(const CompiledRule& r, uint32_t v, const std::string& key,
                              KeyState& ks, const Entry& entry) {
-  if (ks.open && ks.opened_at <= entry.time && entry.time <= ks.deadline) {
-    deadlines_.erase(MakeDeadline(ks.deadline, r, key, v));
-    ks.open = false;
+  if (detail::Timer* t = ks.timer.get();
+      t && t->open && t->opened_at <= entry.time && entry.time <= t->deadline) {
+    deadlines_.erase(MakeDeadline(t->deadline, r, key, v));
+    t->open = false;
     ks.entries.clear();
   }
   RetractAnswered(r, ks, entry);
@@ -58,24 +60,26 @@ void Engine::OnHeartbeat(const CompiledRule& r, uint32_t v, const std::string& k
     if (d && *d >= kMinute && *d <= 30 * var.every) every = *d;
     else ++counters_[r.index].ignored_hints;
   }
-  if (ks.open) deadlines_.erase(MakeDeadline(ks.deadline, r, key, v));
-  ks.open = true;
-  ks.opened_at = entry.time;
-  ks.deadline = entry.time + every + var.grace;
+  detail::Timer& t = ks.timer_state();
+  if (t.open) deadlines_.erase(MakeDeadline(t.deadline, r, key, v));
+  t.open = true;
+  t.opened_at = entry.time;
+  t.deadline = entry.time + every + var.grace;
   ks.entries.assign(1, std::move(entry));
-  deadlines_.insert(MakeDeadline(ks.deadline, r, key, v));
+  deadlines_.insert(MakeDeadline(t.deadline, r, key, v));
 }
 
 void Engine::FireDeadline(const Deadline& d) {
   const CompiledRule& r = rules_->rules()[d.rule];
   KeyState* ks = FindState(r, d.variant, detail::Hashed(d.key));
-  if (!ks || !ks->open || ks->deadline != d.at) return;
-  ks->open = false;
+  if (!ks || !ks->open() || ks->timer->deadline != d.at) return;
+  detail::Timer& t = *ks->timer;
+  t.open = false;
   std::string id;
   const int64_t count = static_cast<int64_t>(ks->entries.size());
   if (Fire(r, d.variant, *ks, ks->entries, d.at, count, &id)) {
-    ks->fired.push_back(detail::Retractable{id, ks->opened_at, d.at});
-    if (ks->fired.size() > detail::kMaxRetractable) ks->fired.erase(ks->fired.begin());
+    t.fired.push_back(detail::Retractable{id, t.opened_at, d.at});
+    if (t.fired.size() > detail::kMaxRetractable) t.fired.erase(t.fired.begin());
   }
   // An absence's `after` events are done with; a heartbeat keeps its last beat.
   if (r.rule->kind == rules::PatternKind::kAbsence) ks->entries.clear();

@@ -17,8 +17,9 @@ namespace vigia::engine::detail {
 // Alerts of this depth are not offered to the rules again (rules.md).
 inline constexpr int kMaxAlertDepth = 4;
 
-// What state keeps of `e`; `source` is the alert an alert event stands for.
-std::shared_ptr<const Record> MakeRecord(const Event& e, const Alert* source);
+// What state keeps of `e`, the `order`-th event evaluated; `source` is the
+// alert an alert event stands for.
+RecordPtr MakeRecord(const Event& e, uint64_t order, const Alert* source, Interner& interner);
 
 // The alert as an event of type `alert` (rules.md, "Alerts as events").
 Event AlertEvent(const Alert& a, TimeUs clock);

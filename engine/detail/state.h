@@ -2,38 +2,58 @@
 // Engine internals: the per-(rule, variant, key) state. Not included outside engine/.
 #pragma once
 
+#include <boost/smart_ptr/intrusive_ptr.hpp>
+#include <boost/smart_ptr/intrusive_ref_counter.hpp>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/time.h"
 
 namespace vigia::engine::detail {
 
-// What state keeps of an event: shared by every rule that holds it.
-struct Record {
-  std::string id;
-  TimeUs time = 0;
-  std::string region;                  // empty: none
-  std::optional<std::string> subject;
-  std::vector<std::string> groups;
-  int depth = 0;                       // 0 for input events; an alert event's depth
-  std::vector<std::string> root_events;  // alert events: the input events at the root
-};
+// Interned event values shared by the records (Engine::Interned): a region
+// and a list of groups are stored once, however many records hold them.
+using GroupList = std::shared_ptr<const std::vector<std::string>>;
 
-// One event held by a state. Small and cheap to move: windows shift them.
+// What state keeps of an event: one per evaluated event that some state holds,
+// shared by every rule and key that holds it. The count is not atomic: records
+// never leave the engine's thread.
+struct Record : boost::intrusive_ref_counter<Record, boost::thread_unsafe_counter> {
+  int depth = 0;  // 0 for input events; an alert event's depth
+  TimeUs time = 0;
+  uint64_t order = 0;  // evaluation order: the (time, seq) tie-break
+  std::string id;
+  const std::string* region = nullptr;  // interned; "" for none
+  std::optional<std::string> subject;
+  GroupList groups;                                             // interned; never null
+  std::unique_ptr<const std::vector<std::string>> root_events;  // alert events only
+
+  const std::vector<std::string>& roots() const {
+    static const std::vector<std::string> kNone;
+    return root_events ? *root_events : kNone;
+  }
+};
+using RecordPtr = boost::intrusive_ptr<const Record>;
+
+// One event held by a state: its time (read by every window scan, so kept here)
+// and its record, whose order breaks ties. Entries of the same event share its
+// record, so equal records mean the same event. Small and cheap to move:
+// windows shift them.
 struct Entry {
   TimeUs time = 0;
-  uint64_t order = 0;
-  std::shared_ptr<const Record> rec;
+  RecordPtr rec;
   // count with `distinct`: the event's value (null: none, read as "").
   std::shared_ptr<const std::string> distinct;
 
-  bool Before(const Entry& o) const { return time != o.time ? time < o.time : order < o.order; }
+  bool Before(const Entry& o) const {
+    return time != o.time ? time < o.time : rec->order < o.rec->order;
+  }
   std::string_view distinct_value() const { return distinct ? *distinct : std::string_view(); }
 };
 
@@ -45,15 +65,26 @@ struct Retractable {
   TimeUs deadline = 0;
 };
 
+// An absence's or a heartbeat's deadline, and the alerts it fired.
+struct Timer {
+  bool open = false;     // absence deadline open / heartbeat armed
+  TimeUs opened_at = 0;  // absence: first `after`; heartbeat: last beat time
+  TimeUs deadline = 0;
+  std::vector<Retractable> fired;  // oldest first, at most kMaxRetractable
+};
+
 struct KeyState {
   const std::string* key = nullptr;      // its key in the table (KeyValues; nodes stay put)
   std::optional<TimeUs> last_alert;      // cooldown
   std::vector<Entry> entries;            // count/spike window; absence `after` events
   std::vector<std::vector<Entry>> steps; // sequence candidates per step
-  bool open = false;                     // absence deadline open / heartbeat armed
-  TimeUs opened_at = 0;                  // absence: first `after`; heartbeat: last beat time
-  TimeUs deadline = 0;
-  std::vector<Retractable> fired;        // oldest first, at most kMaxRetractable
+  std::unique_ptr<Timer> timer;          // absence and heartbeat: made by their first event
+
+  Timer& timer_state() {
+    if (!timer) timer = std::make_unique<Timer>();
+    return *timer;
+  }
+  bool open() const { return timer && timer->open; }
 };
 
 // A key with its hash, computed once per event and reused by every rule with
@@ -77,6 +108,23 @@ struct KeyEqual {
 };
 
 inline HashedKey Hashed(std::string_view key) { return {key, KeyHash{}(key)}; }
+
+// The regions and group lists of the records, each stored once. Regions come
+// from the catalogs (and checkpoints), so they are few and kept for good; a
+// group list is dropped by Sweep once no record holds it.
+class Interner {
+ public:
+  const std::string* Region(std::string_view region) { return &*regions_.emplace(region).first; }
+  GroupList Groups(const std::vector<std::string>& groups);
+  void Sweep() {
+    std::erase_if(groups_, [](const auto& kv) { return kv.second.use_count() == 1; });
+  }
+
+ private:
+  std::unordered_set<std::string> regions_;
+  std::unordered_map<std::string, GroupList> groups_;  // by the groups joined
+  std::string scratch_;
+};
 
 struct VariantState {
   std::unordered_map<std::string, KeyState, KeyHash, KeyEqual> keys;
