@@ -11,7 +11,8 @@
 //   rules: count, then per rule: id, the 9 counters, variants: count, then per
 //     variant: FNV-1a 64 of its state signature (fixed 8 bytes), keys: count,
 //     then per key in key order: key values (count, strings), has last alert
-//     (u8) [last alert (i64)], entries, steps (count, then entries per step),
+//     (u8) [last alert (i64)], entries, steps (count, then entries per step:
+//     a sequence's candidates, held in one list tagged by step; 0 for the others),
 //     open (u8), opened at (i64), deadline (i64), fired alerts (count, then per
 //     alert: id, opened at (i64), deadline (i64))
 //   entries: count, then per entry: record index, distinct value
@@ -19,6 +20,7 @@
 // event (Engine::Evaluate), and every entry of that event shares its record.
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "engine/detail/byte_codec.h"
 #include "engine/detail/engine_internal.h"
@@ -51,9 +53,13 @@ inline constexpr uint64_t RuleCounters::*kCounterFields[] = {
 
 using RecordIndex = std::unordered_map<const Record*, uint64_t>;
 
-void WriteEntries(ByteWriter& w, const std::vector<Entry>& list, const RecordIndex& index) {
-  w.U64(list.size());
+// The entries of `list` (of one sequence step when `step` is given).
+void WriteEntries(ByteWriter& w, const std::vector<Entry>& list, const RecordIndex& index,
+                  std::optional<uint32_t> step = std::nullopt) {
+  auto included = [&](const Entry& e) { return !step || e.step == *step; };
+  w.U64(static_cast<uint64_t>(std::count_if(list.begin(), list.end(), included)));
   for (const Entry& e : list) {
+    if (!included(e)) continue;
     w.U64(index.at(e.rec.get()));
     w.Str(e.distinct_value());
   }
@@ -64,13 +70,21 @@ void WriteStrings(ByteWriter& w, const std::vector<std::string>& list) {
   for (const auto& s : list) w.Str(s);
 }
 
-void WriteKey(ByteWriter& w, const std::string& key, const KeyState& ks, const RecordIndex& index) {
+// `steps`: a sequence's number of steps, whose candidates are stored per step
+// (0 for the other patterns).
+void WriteKey(ByteWriter& w, const std::string& key, const KeyState& ks, const RecordIndex& index,
+              uint32_t steps) {
   WriteStrings(w, detail::KeyValues(key));
   w.U8(ks.last_alert.has_value());
   if (ks.last_alert) w.I64(*ks.last_alert);
-  WriteEntries(w, ks.entries, index);
-  w.U64(ks.steps.size());
-  for (const auto& step : ks.steps) WriteEntries(w, step, index);
+  if (steps == 0) {
+    WriteEntries(w, ks.entries, index);
+    w.U64(0);
+  } else {
+    w.U64(0);
+    w.U64(steps);
+    for (uint32_t j = 0; j < steps; ++j) WriteEntries(w, ks.entries, index, j);
+  }
   const detail::Timer none;
   const detail::Timer& t = ks.timer ? *ks.timer : none;
   w.U8(t.open);
@@ -114,22 +128,34 @@ std::vector<Entry> ReadEntries(ByteReader& r, const Records& records) {
       break;
     }
     std::string distinct = r.Str();
-    list[i] = Entry{
-        records[at]->time, records[at],
-        distinct.empty() ? nullptr : std::make_shared<const std::string>(std::move(distinct))};
+    list[i].time = records[at]->time;
+    list[i].rec = records[at];
+    if (!distinct.empty()) list[i].distinct = new detail::DistinctValue(std::move(distinct));
     if (i > 0 && list[i].Before(list[i - 1])) r.Fail();
   }
   return list;
 }
 
-// The key's state; its `by` values in `values`.
-KeyState ReadKey(ByteReader& r, const Records& records, std::vector<std::string>& values) {
+// The key's state; its `by` values in `values`, its number of sequence steps
+// in `steps` (0: not a sequence's).
+KeyState ReadKey(ByteReader& r, const Records& records, std::vector<std::string>& values,
+                 size_t& steps) {
   KeyState ks;
   values = ReadStrings(r);
   if (ReadBool(r)) ks.last_alert = ReadTime(r);
   ks.entries = ReadEntries(r, records);
-  ks.steps.resize(r.Count());
-  for (auto& step : ks.steps) step = ReadEntries(r, records);
+  steps = r.Count();
+  if (steps > 0 && !ks.entries.empty()) r.Fail();  // a sequence keeps its events per step
+  for (uint32_t j = 0; j < steps && r.ok(); ++j)
+    for (Entry& e : ReadEntries(r, records)) {
+      e.step = j;
+      ks.entries.push_back(std::move(e));
+    }
+  // One list in (time, order) order; an event in two steps, by step (as
+  // OnSequence inserts). Not after a failure: entries may lack their record.
+  if (r.ok())
+    std::stable_sort(ks.entries.begin(), ks.entries.end(),
+                     [](const Entry& a, const Entry& b) { return a.Before(b); });
   detail::Timer t;
   t.open = ReadBool(r);
   t.opened_at = ReadTime(r);
@@ -174,7 +200,6 @@ std::string Engine::SaveState() const {
       for (const auto& kv : vs.keys) {
         keys.push_back(&kv);
         collect(kv.second.entries);
-        for (const auto& step : kv.second.steps) collect(step);
       }
       std::sort(keys.begin(), keys.end(),
                 [](const auto* a, const auto* b) { return a->first < b->first; });
@@ -216,7 +241,10 @@ std::string Engine::SaveState() const {
       w.Fixed64(detail::Fnv1a64(r.state_signatures[v]));
       const auto& keys = sorted[r.index][v];
       w.U64(keys.size());
-      for (const auto* kv : keys) WriteKey(w, kv->first, kv->second, index);
+      const auto steps = r.rule->kind == rules::PatternKind::kSequence
+                             ? static_cast<uint32_t>(r.rule->steps.size())
+                             : 0u;
+      for (const auto* kv : keys) WriteKey(w, kv->first, kv->second, index, steps);
     }
   }
   return std::move(w).Finish();
@@ -294,10 +322,10 @@ Result<CheckpointStats, CheckpointError> Engine::LoadState(std::string_view blob
       const size_t key_count = r.Count();
       for (size_t k = 0; k < key_count && r.ok(); ++k) {
         std::vector<std::string> values;
-        KeyState ks = ReadKey(r, records, values);
+        size_t steps = 0;
+        KeyState ks = ReadKey(r, records, values, steps);
         // The signature holds `by` and the steps, so a kept state must fit them.
-        if (keep && (values.size() != cr->rule->by.size() ||
-                     ks.steps.size() > cr->rule->steps.size()))
+        if (keep && (values.size() != cr->rule->by.size() || steps > cr->rule->steps.size()))
           r.Fail();
         std::string key;
         for (const auto& value : values) detail::AppendKeyPart(key, value);

@@ -23,7 +23,7 @@ void Engine::OnCount(const CompiledRule& r, uint32_t v, KeyState& ks, const Even
     // Events without the field are ignored; only the newest per value is kept.
     auto value = KeyValue(*distinct, view);
     if (!value) return;
-    entry.distinct = std::make_shared<const std::string>(std::move(*value));
+    entry.distinct = new detail::DistinctValue(std::move(*value));
     auto same = std::find_if(list.begin(), list.end(), [&](const Entry& x) {
       return x.distinct_value() == entry.distinct_value();
     });
@@ -73,7 +73,7 @@ void Engine::PruneKey(const CompiledRule& r, uint32_t v, KeyState& ks) {
       older_than(ks.entries, clock_ - var.lateness - var.window - var.baseline, true);
       break;
     case rules::PatternKind::kSequence:
-      for (auto& step : ks.steps) older_than(step, clock_ - var.within - var.lateness, false);
+      older_than(ks.entries, clock_ - var.within - var.lateness, false);
       break;
     default:
       break;  // absence and heartbeat state lives until its deadline or next beat

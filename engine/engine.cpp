@@ -346,9 +346,7 @@ void Engine::Sweep() {
         bool cooling = ks.last_alert && var.cooldown &&
                        clock_ < *ks.last_alert + *var.cooldown + detail::CooldownHorizon(r, var);
         bool empty =
-            ks.entries.empty() && !ks.open() && (!ks.timer || ks.timer->fired.empty()) &&
-            !cooling &&
-            std::all_of(ks.steps.begin(), ks.steps.end(), [](const auto& s) { return s.empty(); });
+            ks.entries.empty() && !ks.open() && (!ks.timer || ks.timer->fired.empty()) && !cooling;
         // A heartbeat keeps its last beat (the newest time seen) while armed or fired.
         it = empty ? keys.erase(it) : std::next(it);
       }

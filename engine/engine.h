@@ -215,6 +215,7 @@ class Engine {
   std::vector<Tested> tested_;  // per test slot
   // Scratch buffers reused across events (no allocation per event).
   std::vector<bool> steps_scratch_;
+  std::vector<uint32_t> step_counts_;  // OnSequence: candidates per step
 };
 
 }  // namespace vigia::engine

@@ -17,17 +17,20 @@ inline constexpr size_t kMaxSearchSteps = 1 << 16;  // bounds the search on host
 
 // Finds the earliest match (by x1, then x2, ...) that includes the new event
 // `e`: x1..xk from steps 1..k, times non-decreasing, within `within` of x1, no
-// event twice.
+// event twice. `list` holds every step's candidates in (time, order) order,
+// each tagged with its step.
 class MatchSearch {
  public:
-  MatchSearch(const std::vector<std::vector<Entry>>& steps, DurationUs within, const Entry& e)
-      : steps_(steps), within_(within), e_(e), chosen_(steps.size()), latest_after_(steps.size()) {
+  MatchSearch(const std::vector<Entry>& list, size_t k, DurationUs within, const Entry& e)
+      : list_(list), k_(k), within_(within), e_(e), chosen_(k), latest_after_(k) {
     // latest_after_[j]: the latest time any later step can still take; a step
     // chosen after it leaves no room for the rest (times are non-decreasing).
+    std::vector<TimeUs> last(k, INT64_MIN);
+    for (const Entry& x : list) last[x.step] = x.time;
     TimeUs latest = INT64_MAX;
-    for (size_t j = steps.size(); j-- > 0;) {
+    for (size_t j = k; j-- > 0;) {
       latest_after_[j] = latest;
-      latest = std::min(latest, steps[j].empty() ? INT64_MIN : steps[j].back().time);
+      latest = std::min(latest, last[j]);
     }
   }
 
@@ -37,8 +40,9 @@ class MatchSearch {
 
  private:
   bool Visit(size_t j, bool has_e) {
-    if (j == steps_.size()) return has_e;
-    for (const Entry& x : steps_[j]) {
+    if (j == k_) return has_e;
+    for (const Entry& x : list_) {
+      if (x.step != j) continue;
       if (++work_ > kMaxSearchSteps) return false;
       // e must fit in the match: x1 no earlier than e − within, and once a step
       // is later than e, e can no longer come (times are non-decreasing).
@@ -58,7 +62,8 @@ class MatchSearch {
     return false;
   }
 
-  const std::vector<std::vector<Entry>>& steps_;
+  const std::vector<Entry>& list_;
+  size_t k_;
   DurationUs within_;
   const Entry& e_;
   std::vector<const Entry*> chosen_;
@@ -71,23 +76,29 @@ class MatchSearch {
 bool Engine::OnSequence(const CompiledRule& r, uint32_t v, KeyState& ks, const Entry& entry,
                         const std::vector<bool>& steps) {
   const Variant& var = r.variants[v];
-  ks.steps.resize(steps.size());
+  const size_t k = steps.size();
+  auto& list = ks.entries;  // every step's candidates, tagged with their step
   PruneKey(r, v, ks);
-  for (size_t j = 0; j < steps.size(); ++j) {
+  std::vector<uint32_t>& counts = step_counts_;
+  counts.assign(k, 0);
+  for (const Entry& x : list) ++counts[x.step];
+  for (uint32_t j = 0; j < k; ++j) {
     if (!steps[j]) continue;
-    auto& list = ks.steps[j];
-    detail::InsertSorted(list, entry);
-    if (list.size() > kMaxCandidatesPerStep) {
-      list.erase(list.begin());
+    Entry candidate = entry;
+    candidate.step = j;
+    detail::InsertSorted(list, std::move(candidate));
+    if (++counts[j] > kMaxCandidatesPerStep) {  // the step's oldest goes
+      list.erase(
+          std::find_if(list.begin(), list.end(), [&](const Entry& x) { return x.step == j; }));
+      --counts[j];
       ++counters_[r.index].dropped;
     }
   }
 
   // A match takes an event from every step: none while a step has no candidate
   // (the common case for a closing event of a key nothing opened).
-  if (std::any_of(ks.steps.begin(), ks.steps.end(), [](const auto& s) { return s.empty(); }))
-    return false;
-  MatchSearch search(ks.steps, var.within, entry);
+  if (std::find(counts.begin(), counts.end(), 0u) != counts.end()) return false;
+  MatchSearch search(list, k, var.within, entry);
   if (!search.Run()) {
     if (search.exhausted()) ++counters_[r.index].search_exhausted;
     return false;
@@ -96,10 +107,9 @@ bool Engine::OnSequence(const CompiledRule& r, uint32_t v, KeyState& ks, const E
   for (const Entry* e : search.chosen()) run.push_back(*e);
   if (!Fire(r, v, ks, run, run.back().time, static_cast<int64_t>(run.size()))) return false;
   // Consumed: gone from every step's candidates.
-  for (auto& list : ks.steps)
-    std::erase_if(list, [&](const Entry& x) {
-      return std::any_of(run.begin(), run.end(), [&](const Entry& c) { return c.rec == x.rec; });
-    });
+  std::erase_if(list, [&](const Entry& x) {
+    return std::any_of(run.begin(), run.end(), [&](const Entry& c) { return c.rec == x.rec; });
+  });
   return true;
 }
 

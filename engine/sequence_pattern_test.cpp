@@ -123,3 +123,54 @@ TEST_CASE("sequence keeps at most 32 candidates per step", "[engine][sequence][b
   REQUIRE(h.alerts.size() == 1);
   CHECK(h.alerts[0].events == Ids({"t8", "m"}));
 }
+
+TEST_CASE("sequence keeps at most 32 candidates for a later step too",
+          "[engine][sequence][bounded]") {
+  Harness h(kThreatThenMiss);
+  for (int i = 0; i < 40; ++i) {
+    char t[32];
+    std::snprintf(t, sizeof t, "2017-06-02T10:%02d:00Z", i);
+    h.Push(Missed("m" + std::to_string(i), t));
+  }
+  CHECK(h.counters().dropped == 8);
+  CHECK(h.alerts.empty());
+  // A late threat opens it: the earliest missed check-in still kept closes it.
+  h.Push(Threat("t", "2017-06-01T12:00:00Z"));
+  REQUIRE(h.alerts.size() == 1);
+  CHECK(h.alerts[0].events == Ids({"t", "m8"}));
+}
+
+TEST_CASE("sequence: candidates of several steps survive a checkpoint", "[engine][sequence]") {
+  // Each report is a candidate for the first two steps at once.
+  const char* rules = R"(
+rules:
+  - id: reports-then-attack
+    level: warning
+    sequence:
+      steps:
+        - {type: report}
+        - {type: report}
+        - {type: report, category: [attack]}
+      within: 1d
+      by: [subject]
+)";
+  auto report = [](const std::string& id, const std::string& t, const std::string& category) {
+    return Ev(id, t, R"("category":")" + category + R"(","subject":"p-1")");
+  };
+  Harness live(rules), resumed(rules);
+  for (Harness* h : {&live, &resumed}) {
+    h->Push(report("a", "2017-06-01T10:00:00Z", "threat"));
+    h->Push(report("b", "2017-06-01T09:00:00Z", "harassment"));  // late: before a
+  }
+  CHECK(live.alerts.empty());
+  const std::string blob = live.engine().SaveState();
+  Harness fresh(rules);
+  REQUIRE(fresh.engine().LoadState(blob).has_value());
+  CHECK(fresh.engine().SaveState() == blob);
+  CHECK(resumed.engine().SaveState() == blob);
+  for (Harness* h : {&live, &fresh}) h->Push(report("c", "2017-06-01T11:00:00Z", "attack"));
+  REQUIRE(live.alerts.size() == 1);
+  CHECK(live.alerts[0].events == Ids({"b", "a", "c"}));
+  REQUIRE(fresh.alerts.size() == 1);
+  CHECK(fresh.alerts[0].id == live.alerts[0].id);
+}

@@ -45,16 +45,25 @@ using RecordPtr = boost::intrusive_ptr<const Record>;
 // and its record, whose order breaks ties. Entries of the same event share its
 // record, so equal records mean the same event. Small and cheap to move:
 // windows shift them.
+// A `distinct` value held by a count window.
+struct DistinctValue : boost::intrusive_ref_counter<DistinctValue, boost::thread_unsafe_counter> {
+  explicit DistinctValue(std::string t) : text(std::move(t)) {}
+  std::string text;
+};
+
 struct Entry {
   TimeUs time = 0;
   RecordPtr rec;
   // count with `distinct`: the event's value (null: none, read as "").
-  std::shared_ptr<const std::string> distinct;
+  boost::intrusive_ptr<const DistinctValue> distinct;
+  uint32_t step = 0;  // sequence: the step it is a candidate for
 
   bool Before(const Entry& o) const {
     return time != o.time ? time < o.time : rec->order < o.rec->order;
   }
-  std::string_view distinct_value() const { return distinct ? *distinct : std::string_view(); }
+  std::string_view distinct_value() const {
+    return distinct ? std::string_view(distinct->text) : std::string_view();
+  }
 };
 
 // A fired absence/heartbeat alert that a late closing event may still retract.
@@ -76,8 +85,9 @@ struct Timer {
 struct KeyState {
   const std::string* key = nullptr;      // its key in the table (KeyValues; nodes stay put)
   std::optional<TimeUs> last_alert;      // cooldown
-  std::vector<Entry> entries;            // count/spike window; absence `after` events
-  std::vector<std::vector<Entry>> steps; // sequence candidates per step
+  // count/spike window; absence `after` events; a heartbeat's last beat;
+  // sequence candidates of every step (Entry::step).
+  std::vector<Entry> entries;
   std::unique_ptr<Timer> timer;          // absence and heartbeat: made by their first event
 
   Timer& timer_state() {
