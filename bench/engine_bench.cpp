@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "bench/alloc_counter.h"
 #include "bench/bench_util.h"
 #include "bench/counting_sink.h"
 #include "bench/json_report.h"
@@ -87,6 +88,7 @@ struct EngineRun {
   double load_ms = 0;
   double seconds = 0;  // best round
   size_t alerts = 0, retractions = 0, open_keys = 0;
+  int64_t state_bytes = 0;  // heap the engine holds after the stream (last round)
   std::vector<engine::RuleCounters> counters;  // of the last round
 };
 
@@ -111,21 +113,26 @@ EngineRun Measure(const std::shared_ptr<const engine::CompiledRules>& rules,
     CountingSink sink;
     size_t open_keys = 0;
     double seconds = 0;
+    int64_t live0 = 0;
     if (dedup) {
       engine::OfflineRunner runner(rules, sink);
+      live0 = LiveBytes();
       const auto start = Clock::now();
       for (const Event& e : events) runner.Push(e);
       runner.Finish(std::nullopt);
       seconds = Seconds(start);
       open_keys = runner.engine().open_keys();
+      run.state_bytes = LiveBytes() - live0;
       run.counters = runner.engine().counters();
     } else {
       engine::Engine engine(rules, sink);
+      live0 = LiveBytes();
       const auto start = Clock::now();
       for (const Event& e : events) engine.Process(e);
       if (!events.empty()) engine.AdvanceTo(events.back().arrival);
       seconds = Seconds(start);
       open_keys = engine.open_keys();
+      run.state_bytes = LiveBytes() - live0;
       run.counters = engine.counters();
     }
     run.seconds = std::min(run.seconds, seconds);
@@ -208,6 +215,9 @@ int RunParse(const HotPathOptions& o) {
 }
 
 int RunEngine(const HotPathOptions& o) {
+  // For B/key: what the engine holds after the stream (its state, records and
+  // deadlines) over its open keys. One relaxed atomic add per allocation.
+  EnableAllocCounting();
   Input in;
   if (!ReadInput(o, in)) return 2;
   std::vector<Event> events;
@@ -227,8 +237,8 @@ int RunEngine(const HotPathOptions& o) {
       .Add("rounds", o.rounds);
   std::printf("engine  %zu events (%s), %s, best of %d rounds\n", events.size(), in.what.c_str(),
               o.dedup ? "dedup + engine" : "engine only", o.rounds);
-  std::printf("%8s %9s %8s %12s %9s %8s %11s %10s %10s %9s\n", "rules", "variants", "load ms",
-              "events/s", "alerts", "alert %", "retractions", "open keys", "eval/event",
+  std::printf("%8s %9s %8s %12s %9s %8s %11s %10s %9s %10s %9s\n", "rules", "variants", "load ms",
+              "events/s", "alerts", "alert %", "retractions", "open keys", "B/key", "eval/event",
               "slowdown");
   double first = 0;
   for (size_t count : counts) {
@@ -243,9 +253,10 @@ int RunEngine(const HotPathOptions& o) {
     uint64_t evaluations = 0;
     for (const auto& c : run.counters) evaluations += c.evaluations;
     const double per_event = events.empty() ? 0 : double(evaluations) / events.size();
-    std::printf("%8zu %9zu %8.0f %12.0f %9zu %7.2f%% %11zu %10zu %10.1f %8.2fx\n", run.rules,
+    const double per_key = run.open_keys ? double(run.state_bytes) / run.open_keys : 0;
+    std::printf("%8zu %9zu %8.0f %12.0f %9zu %7.2f%% %11zu %10zu %9.0f %10.1f %8.2fx\n", run.rules,
                 run.variants, load_ms, eps, run.alerts, alert_pct, run.retractions, run.open_keys,
-                per_event, first / eps);
+                per_key, per_event, first / eps);
     if (o.top > 0) PrintTopRules(*rules, run, o.top);
     std::fflush(stdout);
     report.AddRow()
@@ -258,6 +269,8 @@ int RunEngine(const HotPathOptions& o) {
         .Add("alerts_per_event", events.empty() ? 0.0 : double(run.alerts) / events.size())
         .Add("retractions", run.retractions)
         .Add("open_keys", run.open_keys)
+        .Add("state_bytes", run.state_bytes)
+        .Add("state_bytes_per_open_key", per_key)
         .Add("evaluations_per_event", per_event)
         .Add("slowdown", first / eps);
   }
