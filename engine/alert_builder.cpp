@@ -91,7 +91,7 @@ Event AlertEvent(const Alert& a, TimeUs clock) {
 }
 
 Alert BuildAlert(const CompiledRule& r, uint32_t v, const std::vector<std::string>& key_values,
-                 const std::vector<Entry>& events, TimeUs time, int64_t count, TimeUs fired_at) {
+                 std::span<const Entry> events, TimeUs time, int64_t count, TimeUs fired_at) {
   const rules::Rule& rule = *r.rule;
   const Variant& var = r.variants[v];
   Alert a;
@@ -154,12 +154,6 @@ std::vector<std::string> KeyValues(std::string_view key) {
     key.remove_prefix(colon + 1 + size);
   }
   return values;
-}
-
-size_t InsertSorted(std::vector<Entry>& list, Entry e) {
-  auto it = std::upper_bound(list.begin(), list.end(), e,
-                             [](const Entry& x, const Entry& y) { return x.Before(y); });
-  return static_cast<size_t>(list.insert(it, std::move(e)) - list.begin());
 }
 
 }  // namespace vigia::engine::detail

@@ -54,13 +54,13 @@ inline constexpr uint64_t RuleCounters::*kCounterFields[] = {
 using RecordIndex = std::unordered_map<const Record*, uint64_t>;
 
 // The entries of `list` (of one sequence step when `step` is given).
-void WriteEntries(ByteWriter& w, const std::vector<Entry>& list, const RecordIndex& index,
+void WriteEntries(ByteWriter& w, const detail::EntryList& list, const RecordIndex& index,
                   std::optional<uint32_t> step = std::nullopt) {
   auto included = [&](const Entry& e) { return !step || e.step == *step; };
   w.U64(static_cast<uint64_t>(std::count_if(list.begin(), list.end(), included)));
   for (const Entry& e : list) {
     if (!included(e)) continue;
-    w.U64(index.at(e.rec.get()));
+    w.U64(index.at(e.rec));
     w.Str(e.distinct_value());
   }
 }
@@ -116,46 +116,47 @@ TimeUs ReadTime(ByteReader& r) {
   return t;
 }
 
-using Records = std::vector<detail::RecordPtr>;
+// What the entries being read point to, held until the lists hold them.
+struct Held {
+  std::vector<detail::RecordPtr> records;
+  std::vector<boost::intrusive_ptr<const detail::DistinctValue>> distinct;
+};
 
-// Lists are kept in (time, order) order; the patterns' searches rely on it.
-std::vector<Entry> ReadEntries(ByteReader& r, const Records& records) {
-  std::vector<Entry> list(r.Count());
-  for (size_t i = 0; i < list.size() && r.ok(); ++i) {
+// Appends the entries of a list (tagged with `step`) to `out`. Lists are kept
+// in (time, order) order; the patterns' searches rely on it.
+void ReadEntries(ByteReader& r, Held& held, uint32_t step, std::vector<Entry>& out) {
+  const size_t n = r.Count();
+  for (size_t i = 0; i < n && r.ok(); ++i) {
     const uint64_t at = r.U64();
-    if (at >= records.size()) {
+    std::string distinct = r.Str();
+    if (at >= held.records.size()) {
       r.Fail();
       break;
     }
-    std::string distinct = r.Str();
-    list[i].time = records[at]->time;
-    list[i].rec = records[at];
-    if (!distinct.empty()) list[i].distinct = new detail::DistinctValue(std::move(distinct));
-    if (i > 0 && list[i].Before(list[i - 1])) r.Fail();
+    Entry e{held.records[at]->time, held.records[at].get(), nullptr, step};
+    if (!distinct.empty())
+      e.distinct = held.distinct.emplace_back(new detail::DistinctValue(std::move(distinct))).get();
+    if (i > 0 && e.Before(out.back())) r.Fail();
+    out.push_back(e);
   }
-  return list;
 }
 
 // The key's state; its `by` values in `values`, its number of sequence steps
 // in `steps` (0: not a sequence's).
-KeyState ReadKey(ByteReader& r, const Records& records, std::vector<std::string>& values,
-                 size_t& steps) {
+KeyState ReadKey(ByteReader& r, Held& held, std::vector<std::string>& values, size_t& steps) {
   KeyState ks;
   values = ReadStrings(r);
   if (ReadBool(r)) ks.last_alert = ReadTime(r);
-  ks.entries = ReadEntries(r, records);
+  std::vector<Entry> entries;
+  ReadEntries(r, held, 0, entries);
   steps = r.Count();
-  if (steps > 0 && !ks.entries.empty()) r.Fail();  // a sequence keeps its events per step
-  for (uint32_t j = 0; j < steps && r.ok(); ++j)
-    for (Entry& e : ReadEntries(r, records)) {
-      e.step = j;
-      ks.entries.push_back(std::move(e));
-    }
+  if (steps > 0 && !entries.empty()) r.Fail();  // a sequence keeps its events per step
+  for (uint32_t j = 0; j < steps && r.ok(); ++j) ReadEntries(r, held, j, entries);
   // One list in (time, order) order; an event in two steps, by step (as
-  // OnSequence inserts). Not after a failure: entries may lack their record.
-  if (r.ok())
-    std::stable_sort(ks.entries.begin(), ks.entries.end(),
-                     [](const Entry& a, const Entry& b) { return a.Before(b); });
+  // OnSequence inserts).
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const Entry& a, const Entry& b) { return a.Before(b); });
+  for (const Entry& e : entries) ks.entries.push_back(e);
   detail::Timer t;
   t.open = ReadBool(r);
   t.opened_at = ReadTime(r);
@@ -188,8 +189,8 @@ std::string_view ToString(CheckpointError error) {
 std::string Engine::SaveState() const {
   // Every record held, in evaluation order (one record per evaluated event).
   std::map<uint64_t, const Record*> by_order;
-  auto collect = [&](const std::vector<Entry>& list) {
-    for (const Entry& e : list) by_order.emplace(e.rec->order, e.rec.get());
+  auto collect = [&](const detail::EntryList& list) {
+    for (const Entry& e : list) by_order.emplace(e.rec->order, e.rec);
   };
   // Keys in key order, so that equal states give equal bytes.
   std::vector<std::vector<std::vector<const std::pair<const std::string, KeyState>*>>> sorted;
@@ -262,7 +263,9 @@ Result<CheckpointStats, CheckpointError> Engine::LoadState(std::string_view blob
   const uint64_t events_since_sweep = r.U64();
   const uint64_t sweep_after = r.U64();
 
-  Records records(r.Count());
+  Held held;
+  auto& records = held.records;
+  records.resize(r.Count());
   uint64_t prev_order = 0;
   uint64_t prev_time = 0;
   for (size_t i = 0; i < records.size() && r.ok(); ++i) {
@@ -323,7 +326,7 @@ Result<CheckpointStats, CheckpointError> Engine::LoadState(std::string_view blob
       for (size_t k = 0; k < key_count && r.ok(); ++k) {
         std::vector<std::string> values;
         size_t steps = 0;
-        KeyState ks = ReadKey(r, records, values, steps);
+        KeyState ks = ReadKey(r, held, values, steps);
         // The signature holds `by` and the steps, so a kept state must fit them.
         if (keep && (values.size() != cr->rule->by.size() || steps > cr->rule->steps.size()))
           r.Fail();

@@ -12,18 +12,20 @@ using detail::KeyState;
 
 void Engine::OnNone(const CompiledRule& r, uint32_t v, KeyState& ks, Entry entry) {
   const TimeUs time = entry.time;
-  Fire(r, v, ks, {std::move(entry)}, time, 1);
+  Fire(r, v, ks, std::span<const Entry>(&entry, 1), time, 1);
 }
 
 void Engine::OnCount(const CompiledRule& r, uint32_t v, KeyState& ks, const EventView& view,
                      Entry entry) {
   const Variant& var = r.variants[v];
   auto& list = ks.entries;
+  boost::intrusive_ptr<const detail::DistinctValue> value_ref;  // until the list holds it
   if (const auto& distinct = r.rule->distinct) {
     // Events without the field are ignored; only the newest per value is kept.
     auto value = KeyValue(*distinct, view);
     if (!value) return;
-    entry.distinct = new detail::DistinctValue(std::move(*value));
+    value_ref = new detail::DistinctValue(std::move(*value));
+    entry.distinct = value_ref.get();
     auto same = std::find_if(list.begin(), list.end(), [&](const Entry& x) {
       return x.distinct_value() == entry.distinct_value();
     });
@@ -33,8 +35,8 @@ void Engine::OnCount(const CompiledRule& r, uint32_t v, KeyState& ks, const Even
     }
   }
   PruneKey(r, v, ks);
-  const detail::Record* rec = entry.rec.get();
-  detail::InsertSorted(list, std::move(entry));
+  const detail::Record* rec = entry.rec;
+  list.InsertSorted(entry);
 
   const size_t n = static_cast<size_t>(var.at_least);
   const size_t cap = std::max<size_t>(2 * n, 64);
@@ -50,7 +52,7 @@ void Engine::OnCount(const CompiledRule& r, uint32_t v, KeyState& ks, const Even
   for (size_t i = pos + 1 >= n ? pos + 1 - n : 0; i <= pos; ++i) {
     if (i + n > list.size()) break;
     if (list[i + n - 1].time - list[i].time > var.within) continue;
-    std::vector<Entry> run(list.begin() + i, list.begin() + i + n);
+    const auto run = std::span(list.view()).subspan(i, n);
     if (Fire(r, v, ks, run, run.back().time, static_cast<int64_t>(n)))
       list.erase(list.begin() + i, list.begin() + i + n);
     break;
@@ -59,7 +61,7 @@ void Engine::OnCount(const CompiledRule& r, uint32_t v, KeyState& ks, const Even
 
 void Engine::PruneKey(const CompiledRule& r, uint32_t v, KeyState& ks) {
   const Variant& var = r.variants[v];
-  auto older_than = [](std::vector<Entry>& list, TimeUs horizon, bool inclusive) {
+  auto older_than = [](detail::EntryList& list, TimeUs horizon, bool inclusive) {
     auto keep = std::find_if(list.begin(), list.end(), [&](const Entry& e) {
       return inclusive ? e.time > horizon : e.time >= horizon;
     });

@@ -97,9 +97,9 @@ void Engine::Evaluate(const Event& e, const Alert* source) {
   }
 }
 
-const Engine::RecordPtr& Engine::LazyRecord::get() {
+const detail::Record* Engine::LazyRecord::get() {
   if (!rec) rec = detail::MakeRecord(event, order, source, interner);
-  return rec;
+  return rec.get();
 }
 
 void Engine::EvaluateRule(const CompiledRule& r, const EventView& view, LazyRecord& rec,
@@ -108,7 +108,7 @@ void Engine::EvaluateRule(const CompiledRule& r, const EventView& view, LazyReco
   const rules::Rule& rule = *r.rule;
   const Event& e = *view.event;
   // The event as state, made only once some state takes it.
-  auto entry = [&] { return Entry{e.time, rec.get(), {}}; };
+  auto entry = [&] { return Entry{e.time, rec.get()}; };
   bool late = false;
   auto is_late = [&](uint32_t v) {
     return !is_alert && r.stateful && e.time < clock_ - r.variants[v].lateness;
@@ -151,7 +151,7 @@ void Engine::EvaluateSequence(const CompiledRule& r, const EventView& view, Lazy
   const rules::Rule& rule = *r.rule;
   const Event& e = *view.event;
   const size_t k = rule.steps.size();
-  std::vector<bool>& steps = steps_scratch_;  // not re-entered: alerts wait in out_
+  std::vector<uint8_t>& steps = steps_scratch_;  // not re-entered: alerts wait in out_
   steps.assign(k, false);
   bool closing = false;
   if (c.closing)
@@ -165,7 +165,7 @@ void Engine::EvaluateSequence(const CompiledRule& r, const EventView& view, Lazy
   const Key* key = KeyOf(r, view);
   if (!key) return;
   bool late = false;
-  Entry entry{e.time, rec.get(), {}};
+  Entry entry{e.time, rec.get()};
   for (uint32_t v = 0; v < r.variants.size(); ++v) {
     const bool opens = opening_variant == static_cast<int64_t>(v);
     if (!closing && !opens) continue;
@@ -234,7 +234,7 @@ KeyState* Engine::FindState(const CompiledRule& r, uint32_t variant,
   return it == keys.end() ? nullptr : &it->second;
 }
 
-bool Engine::Fire(const CompiledRule& r, uint32_t v, KeyState& ks, const std::vector<Entry>& events,
+bool Engine::Fire(const CompiledRule& r, uint32_t v, KeyState& ks, std::span<const Entry> events,
                   TimeUs time, int64_t count, std::string* alert_id) {
   if (Cooling(r, v, ks, time)) {
     ++counters_[r.index].suppressed;

@@ -11,6 +11,7 @@
 #include <deque>
 #include <memory>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -129,7 +130,7 @@ class Engine {
     const Alert* source;
     detail::Interner& interner;
     RecordPtr rec;
-    const RecordPtr& get();
+    const detail::Record* get();
   };
 
   // `source` is the alert an alert event stands for; nullptr for input events.
@@ -169,7 +170,7 @@ class Engine {
   // `steps[j]`: the event matches step j (step 0 only for its own variant).
   // Returns whether it fired.
   bool OnSequence(const CompiledRule& r, uint32_t v, detail::KeyState& ks,
-                  const detail::Entry& entry, const std::vector<bool>& steps);
+                  const detail::Entry& entry, const std::vector<uint8_t>& steps);
   void OnSpike(const CompiledRule& r, uint32_t v, detail::KeyState& ks, detail::Entry entry);
   void OnAbsenceAfter(const CompiledRule& r, uint32_t v, const std::string& key,
                       detail::KeyState& ks, detail::Entry entry);
@@ -182,7 +183,7 @@ class Engine {
   // Raises an alert unless cooldown suppresses it; returns whether it did.
   // `events` are oldest first.
   bool Fire(const CompiledRule& r, uint32_t v, detail::KeyState& ks,
-            const std::vector<detail::Entry>& events, TimeUs time, int64_t count,
+            std::span<const detail::Entry> events, TimeUs time, int64_t count,
             std::string* alert_id = nullptr);
   // Resolves every fired alert of the key that `by` (time ≥ its opened_at) answers.
   void RetractAnswered(const CompiledRule& r, detail::KeyState& ks, const detail::Entry& by);
@@ -214,7 +215,7 @@ class Engine {
   };
   std::vector<Tested> tested_;  // per test slot
   // Scratch buffers reused across events (no allocation per event).
-  std::vector<bool> steps_scratch_;
+  std::vector<uint8_t> steps_scratch_;  // bytes, not bits: tested per candidate
   std::vector<uint32_t> step_counts_;  // OnSequence: candidates per step
 };
 

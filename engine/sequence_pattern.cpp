@@ -74,7 +74,7 @@ class MatchSearch {
 }  // namespace
 
 bool Engine::OnSequence(const CompiledRule& r, uint32_t v, KeyState& ks, const Entry& entry,
-                        const std::vector<bool>& steps) {
+                        const std::vector<uint8_t>& steps) {
   const Variant& var = r.variants[v];
   const size_t k = steps.size();
   auto& list = ks.entries;  // every step's candidates, tagged with their step
@@ -86,7 +86,7 @@ bool Engine::OnSequence(const CompiledRule& r, uint32_t v, KeyState& ks, const E
     if (!steps[j]) continue;
     Entry candidate = entry;
     candidate.step = j;
-    detail::InsertSorted(list, std::move(candidate));
+    list.InsertSorted(candidate);
     if (++counts[j] > kMaxCandidatesPerStep) {  // the step's oldest goes
       list.erase(
           std::find_if(list.begin(), list.end(), [&](const Entry& x) { return x.step == j; }));
@@ -98,7 +98,7 @@ bool Engine::OnSequence(const CompiledRule& r, uint32_t v, KeyState& ks, const E
   // A match takes an event from every step: none while a step has no candidate
   // (the common case for a closing event of a key nothing opened).
   if (std::find(counts.begin(), counts.end(), 0u) != counts.end()) return false;
-  MatchSearch search(list, k, var.within, entry);
+  MatchSearch search(list.view(), k, var.within, entry);
   if (!search.Run()) {
     if (search.exhausted()) ++counters_[r.index].search_exhausted;
     return false;
@@ -107,7 +107,7 @@ bool Engine::OnSequence(const CompiledRule& r, uint32_t v, KeyState& ks, const E
   for (const Entry* e : search.chosen()) run.push_back(*e);
   if (!Fire(r, v, ks, run, run.back().time, static_cast<int64_t>(run.size()))) return false;
   // Consumed: gone from every step's candidates.
-  std::erase_if(list, [&](const Entry& x) {
+  list.erase_if([&](const Entry& x) {
     return std::any_of(run.begin(), run.end(), [&](const Entry& c) { return c.rec == x.rec; });
   });
   return true;

@@ -20,7 +20,7 @@ void Engine::OnSpike(const CompiledRule& r, uint32_t v, KeyState& ks, Entry entr
   auto& list = ks.entries;
   PruneKey(r, v, ks);
   const TimeUs t = entry.time;
-  detail::InsertSorted(list, std::move(entry));
+  list.InsertSorted(entry);
   if (list.size() > kMaxSpikeEvents) {
     list.erase(list.begin());
     ++counters_[r.index].dropped;
@@ -41,8 +41,8 @@ void Engine::OnSpike(const CompiledRule& r, uint32_t v, KeyState& ks, Entry entr
   const long double rhs = static_cast<long double>(var.ratio) * base * var.window;
   if (current < var.min_count || lhs < rhs) return;
   const size_t first = cur_end - std::min(cur_end - cur_begin, kMaxListed);
-  std::vector<Entry> events(list.begin() + first, list.begin() + cur_end);
-  Fire(r, v, ks, events, t, static_cast<int64_t>(cur_end - cur_begin));
+  Fire(r, v, ks, std::span(list.view()).subspan(first, cur_end - first), t,
+       static_cast<int64_t>(cur_end - cur_begin));
 }
 
 }  // namespace vigia::engine

@@ -22,12 +22,12 @@ void Engine::OnAbsenceAfter(const CompiledRule& r, uint32_t v, const std::string
     t.opened_at = entry.time;
     t.deadline = entry.time + r.variants[v].within;
     ks.entries.clear();
-    ks.entries.push_back(std::move(entry));
+    ks.entries.push_back(entry);
     deadlines_.insert(MakeDeadline(t.deadline, r, key, v));
     return;
   }
   // Joins the open deadline without moving it.
-  detail::InsertSorted(ks.entries, std::move(entry));
+  ks.entries.InsertSorted(entry);
   if (ks.entries.size() > kMaxAfterEvents) {
     ks.entries.erase(ks.entries.begin() + 1);  // keep the opening event
     ++counters_[r.index].dropped;
@@ -65,7 +65,8 @@ void Engine::OnHeartbeat(const CompiledRule& r, uint32_t v, const std::string& k
   t.open = true;
   t.opened_at = entry.time;
   t.deadline = entry.time + every + var.grace;
-  ks.entries.assign(1, std::move(entry));
+  ks.entries.clear();
+  ks.entries.push_back(entry);
   deadlines_.insert(MakeDeadline(t.deadline, r, key, v));
 }
 
@@ -77,7 +78,7 @@ void Engine::FireDeadline(const Deadline& d) {
   t.open = false;
   std::string id;
   const int64_t count = static_cast<int64_t>(ks->entries.size());
-  if (Fire(r, d.variant, *ks, ks->entries, d.at, count, &id)) {
+  if (Fire(r, d.variant, *ks, ks->entries.view(), d.at, count, &id)) {
     t.fired.push_back(detail::Retractable{id, t.opened_at, d.at});
     if (t.fired.size() > detail::kMaxRetractable) t.fired.erase(t.fired.begin());
   }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,7 +27,7 @@ Event AlertEvent(const Alert& a, TimeUs clock);
 
 // Builds the alert of rule `r`, variant `v` from `events` (oldest first).
 Alert BuildAlert(const CompiledRule& r, uint32_t v, const std::vector<std::string>& key_values,
-                 const std::vector<Entry>& events, TimeUs time, int64_t count, TimeUs fired_at);
+                 std::span<const Entry> events, TimeUs time, int64_t count, TimeUs fired_at);
 
 // How long after a cooldown ends its last alert still matters: the rule's
 // lateness, or 30 days for stateless rules (they see events of any age).
@@ -44,8 +45,5 @@ inline void AppendKeyPart(std::string& key, std::string_view value) {
 
 // The `by` values of a key made by AppendKeyPart, in order.
 std::vector<std::string> KeyValues(std::string_view key);
-
-// Inserts `e` into `list`, kept in (time, order) order; returns its index.
-size_t InsertSorted(std::vector<Entry>& list, Entry e);
 
 }  // namespace vigia::engine::detail

@@ -2,6 +2,7 @@
 // Engine internals: the per-(rule, variant, key) state. Not included outside engine/.
 #pragma once
 
+#include <algorithm>
 #include <boost/smart_ptr/intrusive_ptr.hpp>
 #include <boost/smart_ptr/intrusive_ref_counter.hpp>
 #include <cstdint>
@@ -9,8 +10,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "core/time.h"
@@ -41,22 +44,21 @@ struct Record : boost::intrusive_ref_counter<Record, boost::thread_unsafe_counte
 };
 using RecordPtr = boost::intrusive_ptr<const Record>;
 
-// One event held by a state: its time (read by every window scan, so kept here)
-// and its record, whose order breaks ties. Entries of the same event share its
-// record, so equal records mean the same event. Small and cheap to move:
-// windows shift them.
 // A `distinct` value held by a count window.
 struct DistinctValue : boost::intrusive_ref_counter<DistinctValue, boost::thread_unsafe_counter> {
   explicit DistinctValue(std::string t) : text(std::move(t)) {}
   std::string text;
 };
 
+// One event held by a state: its time (read by every window scan, so kept here)
+// and its record, whose order breaks ties. Entries of the same event share its
+// record, so equal records mean the same event. Trivially copyable: the
+// EntryList that holds it owns the references, so windows shift with memmove.
 struct Entry {
   TimeUs time = 0;
-  RecordPtr rec;
-  // count with `distinct`: the event's value (null: none, read as "").
-  boost::intrusive_ptr<const DistinctValue> distinct;
-  uint32_t step = 0;  // sequence: the step it is a candidate for
+  const Record* rec = nullptr;
+  const DistinctValue* distinct = nullptr;  // count with `distinct` (null: none, read as "")
+  uint32_t step = 0;                        // sequence: the step it is a candidate for
 
   bool Before(const Entry& o) const {
     return time != o.time ? time < o.time : rec->order < o.rec->order;
@@ -64,6 +66,73 @@ struct Entry {
   std::string_view distinct_value() const {
     return distinct ? std::string_view(distinct->text) : std::string_view();
   }
+};
+
+static_assert(std::is_trivially_copyable_v<Entry>);
+
+// The events a state holds, in (time, order) order, with a reference to each
+// one's record and distinct value. Read like a vector; changed only through
+// the members below, which keep the references.
+class EntryList {
+ public:
+  using const_iterator = std::vector<Entry>::const_iterator;
+
+  EntryList() = default;
+  EntryList(const EntryList& o) : list_(o.list_) {
+    for (const Entry& e : list_) Ref(e);
+  }
+  EntryList(EntryList&& o) noexcept : list_(std::exchange(o.list_, {})) {}
+  EntryList& operator=(EntryList o) noexcept {
+    list_.swap(o.list_);
+    return *this;
+  }
+  ~EntryList() { clear(); }
+
+  const std::vector<Entry>& view() const { return list_; }
+  const_iterator begin() const { return list_.begin(); }
+  const_iterator end() const { return list_.end(); }
+  size_t size() const { return list_.size(); }
+  bool empty() const { return list_.empty(); }
+  const Entry& operator[](size_t i) const { return list_[i]; }
+  const Entry& front() const { return list_.front(); }
+  const Entry& back() const { return list_.back(); }
+
+  // Inserts `e` in (time, order) order, after equal ones; returns its index.
+  size_t InsertSorted(const Entry& e) {
+    auto at = std::upper_bound(list_.begin(), list_.end(), e,
+                               [](const Entry& x, const Entry& y) { return x.Before(y); });
+    Ref(e);
+    return static_cast<size_t>(list_.insert(at, e) - list_.begin());
+  }
+  // REQUIRES: `e` is not before back().
+  void push_back(const Entry& e) {
+    Ref(e);
+    list_.push_back(e);
+  }
+  void erase(const_iterator first, const_iterator last) {
+    for (auto it = first; it != last; ++it) Unref(*it);
+    list_.erase(first, last);
+  }
+  void erase(const_iterator at) { erase(at, at + 1); }
+  template <typename Pred>
+  void erase_if(Pred pred) {
+    auto keep =
+        std::stable_partition(list_.begin(), list_.end(), [&](const Entry& e) { return !pred(e); });
+    erase(keep, list_.end());
+  }
+  void clear() { erase(list_.begin(), list_.end()); }
+
+ private:
+  static void Ref(const Entry& e) {
+    intrusive_ptr_add_ref(e.rec);
+    if (e.distinct) intrusive_ptr_add_ref(e.distinct);
+  }
+  static void Unref(const Entry& e) {
+    intrusive_ptr_release(e.rec);
+    if (e.distinct) intrusive_ptr_release(e.distinct);
+  }
+
+  std::vector<Entry> list_;
 };
 
 // A fired absence/heartbeat alert that a late closing event may still retract.
@@ -87,7 +156,7 @@ struct KeyState {
   std::optional<TimeUs> last_alert;      // cooldown
   // count/spike window; absence `after` events; a heartbeat's last beat;
   // sequence candidates of every step (Entry::step).
-  std::vector<Entry> entries;
+  EntryList entries;
   std::unique_ptr<Timer> timer;          // absence and heartbeat: made by their first event
 
   Timer& timer_state() {
