@@ -50,10 +50,13 @@ RecordPtr MakeRecord(const Event& e, uint64_t order, const Alert* source, Intern
   rec->time = e.time;
   rec->order = order;
   rec->region = interner.Region(e.region);
-  rec->subject = e.subject;
+  if (e.subject) {
+    rec->has_subject = true;
+    rec->subject = *e.subject;
+  }
   rec->groups = interner.Groups(e.groups);
   if (source) {
-    rec->depth = source->depth;
+    rec->depth = static_cast<int16_t>(source->depth);
     rec->root_events = std::make_unique<const std::vector<std::string>>(source->root_events);
   }
   return rec;
@@ -116,9 +119,9 @@ Alert BuildAlert(const CompiledRule& r, uint32_t v, const std::vector<std::strin
     a.events.push_back(rec.id);
     a.first_time = std::min(a.first_time, en.time);
     a.last_time = std::max(a.last_time, en.time);
-    depth = std::max(depth, rec.depth);
+    depth = std::max<int>(depth, rec.depth);
     same_region &= rec.region == events.front().rec->region;
-    same_subject &= rec.subject == events.front().rec->subject;
+    same_subject &= rec.same_subject(*events.front().rec);
     std::erase_if(groups, [&](const std::string& g) {
       return std::find(rec.groups->begin(), rec.groups->end(), g) == rec.groups->end();
     });
@@ -130,7 +133,7 @@ Alert BuildAlert(const CompiledRule& r, uint32_t v, const std::vector<std::strin
   a.depth = depth + 1;
   if (!events.empty()) {
     if (same_region && !events.front().rec->region->empty()) a.region = *events.front().rec->region;
-    if (same_subject) a.subject = events.front().rec->subject;
+    if (same_subject) a.subject = events.front().rec->subject_value();
   }
   if (r.fan_out) {
     // The copy's group is the key's: each copy saw only that group.

@@ -226,8 +226,8 @@ std::string Engine::SaveState() const {
     prev_time = static_cast<uint64_t>(rec->time);
     w.Str(rec->id);
     w.Str(*rec->region);
-    w.U8(rec->subject.has_value());
-    if (rec->subject) w.Str(*rec->subject);
+    w.U8(rec->has_subject);
+    if (rec->has_subject) w.Str(rec->subject);
     WriteStrings(w, *rec->groups);
     w.U64(static_cast<uint64_t>(rec->depth));
     WriteStrings(w, rec->roots());
@@ -279,11 +279,14 @@ Result<CheckpointStats, CheckpointError> Engine::LoadState(std::string_view blob
     if (!InRange(rec->time)) r.Fail();
     rec->id = r.Str();
     rec->region = interner_->Region(r.Str());
-    if (ReadBool(r)) rec->subject = r.Str();
+    if (ReadBool(r)) {
+      rec->has_subject = true;
+      rec->subject = r.Str();
+    }
     rec->groups = interner_->Groups(ReadStrings(r));
     const uint64_t depth = r.U64();
     if (depth > detail::kMaxAlertDepth) r.Fail();
-    rec->depth = static_cast<int>(depth);
+    rec->depth = static_cast<int16_t>(depth);
     if (auto roots = ReadStrings(r); !roots.empty())
       rec->root_events = std::make_unique<const std::vector<std::string>>(std::move(roots));
     records[i] = std::move(rec);

@@ -28,21 +28,30 @@ using GroupList = std::shared_ptr<const std::vector<std::string>>;
 // shared by every rule and key that holds it. The count is not atomic: records
 // never leave the engine's thread.
 struct Record : boost::intrusive_ref_counter<Record, boost::thread_unsafe_counter> {
-  int depth = 0;  // 0 for input events; an alert event's depth
+  int16_t depth = 0;         // 0 for input events; an alert event's depth
+  bool has_subject = false;  // (packed with the count: a record is 128 bytes)
   TimeUs time = 0;
   uint64_t order = 0;  // evaluation order: the (time, seq) tie-break
   std::string id;
   const std::string* region = nullptr;  // interned; "" for none
-  std::optional<std::string> subject;
+  std::string subject;                  // when has_subject
   GroupList groups;                                             // interned; never null
   std::unique_ptr<const std::vector<std::string>> root_events;  // alert events only
 
+  std::optional<std::string> subject_value() const {
+    return has_subject ? std::optional<std::string>(subject) : std::nullopt;
+  }
+  bool same_subject(const Record& o) const {
+    return has_subject == o.has_subject && subject == o.subject;
+  }
   const std::vector<std::string>& roots() const {
     static const std::vector<std::string> kNone;
     return root_events ? *root_events : kNone;
   }
 };
 using RecordPtr = boost::intrusive_ptr<const Record>;
+// With glibc's 8-byte chunk header, one 128-byte heap block per record.
+static_assert(sizeof(Record) <= 120);
 
 // A `distinct` value held by a count window.
 struct DistinctValue : boost::intrusive_ref_counter<DistinctValue, boost::thread_unsafe_counter> {
