@@ -111,13 +111,18 @@ rules:
   CHECK(h.alerts[0].events == Ids({"a", "b"}));
 }
 
+namespace {
+// `day`T10:`minute`:00Z
+std::string AtMinute(const char* day, int minute) {
+  char t[32];
+  std::snprintf(t, sizeof t, "%sT10:%02d:00Z", day, minute);
+  return t;
+}
+}  // namespace
+
 TEST_CASE("sequence keeps at most 32 candidates per step", "[engine][sequence][bounded]") {
   Harness h(kThreatThenMiss);
-  for (int i = 0; i < 40; ++i) {
-    char t[32];
-    std::snprintf(t, sizeof t, "2017-06-01T10:%02d:00Z", i);
-    h.Push(Threat("t" + std::to_string(i), t));
-  }
+  for (int i = 0; i < 40; ++i) h.Push(Threat("t" + std::to_string(i), AtMinute("2017-06-01", i)));
   CHECK(h.counters().dropped == 8);
   h.Push(Missed("m", "2017-06-02T10:00:00Z"));
   REQUIRE(h.alerts.size() == 1);
@@ -127,11 +132,7 @@ TEST_CASE("sequence keeps at most 32 candidates per step", "[engine][sequence][b
 TEST_CASE("sequence keeps at most 32 candidates for a later step too",
           "[engine][sequence][bounded]") {
   Harness h(kThreatThenMiss);
-  for (int i = 0; i < 40; ++i) {
-    char t[32];
-    std::snprintf(t, sizeof t, "2017-06-02T10:%02d:00Z", i);
-    h.Push(Missed("m" + std::to_string(i), t));
-  }
+  for (int i = 0; i < 40; ++i) h.Push(Missed("m" + std::to_string(i), AtMinute("2017-06-02", i)));
   CHECK(h.counters().dropped == 8);
   CHECK(h.alerts.empty());
   // A late threat opens it: the earliest missed check-in still kept closes it.
