@@ -75,8 +75,8 @@ void WriteStrings(ByteWriter& w, const std::vector<std::string>& list) {
 void WriteKey(ByteWriter& w, const std::string& key, const KeyState& ks, const RecordIndex& index,
               uint32_t steps) {
   WriteStrings(w, detail::KeyValues(key));
-  w.U8(ks.last_alert.has_value());
-  if (ks.last_alert) w.I64(*ks.last_alert);
+  w.U8(ks.alerted());
+  if (ks.alerted()) w.I64(ks.last_alert);
   if (steps == 0) {
     WriteEntries(w, ks.entries, index);
     w.U64(0);
@@ -337,7 +337,6 @@ Result<CheckpointStats, CheckpointError> Engine::LoadState(std::string_view blob
         for (const auto& value : values) detail::AppendKeyPart(key, value);
         auto [at, inserted] = keys.emplace(std::move(key), std::move(ks));
         if (!inserted) r.Fail();  // a key twice
-        at->second.key = &at->first;
       }
       if (keep) stats.keys += keys.size();
     }

@@ -10,13 +10,14 @@ namespace vigia::engine {
 using detail::Entry;
 using detail::KeyState;
 
-void Engine::OnNone(const CompiledRule& r, uint32_t v, KeyState& ks, Entry entry) {
+void Engine::OnNone(const CompiledRule& r, uint32_t v, std::string_view key, KeyState& ks,
+                    Entry entry) {
   const TimeUs time = entry.time;
-  Fire(r, v, ks, std::span<const Entry>(&entry, 1), time, 1);
+  Fire(r, v, key, ks, std::span<const Entry>(&entry, 1), time, 1);
 }
 
-void Engine::OnCount(const CompiledRule& r, uint32_t v, KeyState& ks, const EventView& view,
-                     Entry entry) {
+void Engine::OnCount(const CompiledRule& r, uint32_t v, std::string_view key, KeyState& ks,
+                     const EventView& view, Entry entry) {
   const Variant& var = r.variants[v];
   auto& list = ks.entries;
   boost::intrusive_ptr<const detail::DistinctValue> value_ref;  // until the list holds it
@@ -53,7 +54,7 @@ void Engine::OnCount(const CompiledRule& r, uint32_t v, KeyState& ks, const Even
     if (i + n > list.size()) break;
     if (list[i + n - 1].time - list[i].time > var.within) continue;
     const auto run = std::span(list.view()).subspan(i, n);
-    if (Fire(r, v, ks, run, run.back().time, static_cast<int64_t>(n)))
+    if (Fire(r, v, key, ks, run, run.back().time, static_cast<int64_t>(n)))
       list.erase(list.begin() + i, list.begin() + i + n);
     break;
   }

@@ -134,9 +134,15 @@ void Engine::EvaluateRule(const CompiledRule& r, const EventView& view, LazyReco
       if (!state) return;
       KeyState& ks = *state;
       switch (rule.kind) {
-        case PatternKind::kNone: OnNone(r, v, ks, entry()); break;
-        case PatternKind::kCount: OnCount(r, v, ks, view, entry()); break;
-        case PatternKind::kSpike: OnSpike(r, v, ks, entry()); break;
+        case PatternKind::kNone:
+          OnNone(r, v, key->text, ks, entry());
+          break;
+        case PatternKind::kCount:
+          OnCount(r, v, key->text, ks, view, entry());
+          break;
+        case PatternKind::kSpike:
+          OnSpike(r, v, key->text, ks, entry());
+          break;
         case PatternKind::kAbsence: OnAbsenceAfter(r, v, key->text, ks, entry()); break;
         case PatternKind::kHeartbeat: OnHeartbeat(r, v, key->text, ks, view, entry()); break;
         case PatternKind::kSequence: break;
@@ -173,7 +179,7 @@ void Engine::EvaluateSequence(const CompiledRule& r, const EventView& view, Lazy
     steps[0] = opens;
     // At most one firing per event and key, across the variants too.
     KeyState* ks = StateFor(r, v, *key);
-    if (ks && OnSequence(r, v, *ks, entry, steps)) break;
+    if (ks && OnSequence(r, v, key->text, *ks, entry, steps)) break;
   }
   if (late) ++counters_[r.index].late;
 }
@@ -222,9 +228,7 @@ KeyState* Engine::StateFor(const CompiledRule& r, uint32_t variant, const Key& k
     ++counters_[r.index].keys_capped;
     return nullptr;
   }
-  auto it = keys.try_emplace(key.text).first;
-  it->second.key = &it->first;
-  return &it->second;
+  return &keys.try_emplace(key.text).first->second;
 }
 
 KeyState* Engine::FindState(const CompiledRule& r, uint32_t variant,
@@ -234,14 +238,15 @@ KeyState* Engine::FindState(const CompiledRule& r, uint32_t variant,
   return it == keys.end() ? nullptr : &it->second;
 }
 
-bool Engine::Fire(const CompiledRule& r, uint32_t v, KeyState& ks, std::span<const Entry> events,
-                  TimeUs time, int64_t count, std::string* alert_id) {
+bool Engine::Fire(const CompiledRule& r, uint32_t v, std::string_view key, KeyState& ks,
+                  std::span<const Entry> events, TimeUs time, int64_t count,
+                  std::string* alert_id) {
   if (Cooling(r, v, ks, time)) {
     ++counters_[r.index].suppressed;
     return false;
   }
-  ks.last_alert = std::max(ks.last_alert.value_or(time), time);
-  Alert a = detail::BuildAlert(r, v, detail::KeyValues(*ks.key), events, time, count, clock_);
+  ks.last_alert = std::max(ks.last_alert, time);  // kNever is below every time
+  Alert a = detail::BuildAlert(r, v, detail::KeyValues(key), events, time, count, clock_);
   if (alert_id) *alert_id = a.id;
   ++counters_[r.index].firings;
   out_.emplace_back(std::move(a));
@@ -308,22 +313,22 @@ void Engine::SwapRules(std::shared_ptr<const CompiledRules> rules) {
 
 bool Engine::Cooling(const CompiledRule& r, uint32_t v, const KeyState& ks, TimeUs time) const {
   const Variant& var = r.variants[v];
-  if (!var.cooldown || !ks.last_alert) return false;
+  if (!var.cooldown || !ks.alerted()) return false;
   // Within the cooldown on either side of the last alert: a late firing next to
   // an alert already raised is the same situation; one far from it is not.
-  const DurationUs distance = time > *ks.last_alert ? time - *ks.last_alert : *ks.last_alert - time;
+  const DurationUs distance = time > ks.last_alert ? time - ks.last_alert : ks.last_alert - time;
   if (distance >= *var.cooldown) return false;
   // Past this horizon no event the rule can still see is that close to the last
   // alert; the sweep frees the key then. Deciding by the clock (not by whether a
   // sweep ran) keeps the output independent of unrelated traffic.
-  return clock_ < *ks.last_alert + *var.cooldown + detail::CooldownHorizon(r, var);
+  return clock_ < ks.last_alert + *var.cooldown + detail::CooldownHorizon(r, var);
 }
 
-Engine::Deadline Engine::MakeDeadline(TimeUs at, const CompiledRule& r, const std::string& key,
+Engine::Deadline Engine::MakeDeadline(TimeUs at, const CompiledRule& r, std::string_view key,
                                       uint32_t variant) {
   std::string text;
   for (const auto& v : detail::KeyValues(key)) (text += v).push_back('\x1f');
-  return Deadline{at, r.index, std::move(text), key, variant};
+  return Deadline{at, r.index, std::move(text), std::string(key), variant};
 }
 
 size_t Engine::open_keys() const {
@@ -343,8 +348,8 @@ void Engine::Sweep() {
       for (auto it = keys.begin(); it != keys.end();) {
         KeyState& ks = it->second;
         PruneKey(r, v, ks);
-        bool cooling = ks.last_alert && var.cooldown &&
-                       clock_ < *ks.last_alert + *var.cooldown + detail::CooldownHorizon(r, var);
+        bool cooling = ks.alerted() && var.cooldown &&
+                       clock_ < ks.last_alert + *var.cooldown + detail::CooldownHorizon(r, var);
         bool empty =
             ks.entries.empty() && !ks.open() && (!ks.timer || ks.timer->fired.empty()) && !cooling;
         // A heartbeat keeps its last beat (the newest time seen) while armed or fired.

@@ -120,7 +120,7 @@ class Engine {
     uint32_t variant;
     auto operator<=>(const Deadline&) const = default;
   };
-  static Deadline MakeDeadline(TimeUs at, const CompiledRule& r, const std::string& key,
+  static Deadline MakeDeadline(TimeUs at, const CompiledRule& r, std::string_view key,
                                uint32_t variant);
 
   // The event's record, made on first use: most candidate rules do not match.
@@ -163,26 +163,29 @@ class Engine {
   detail::KeyState* FindState(const CompiledRule& r, uint32_t variant,
                               const detail::HashedKey& key);
 
-  // Patterns (one file each). `e` is the view, `entry` the event as state.
-  void OnNone(const CompiledRule& r, uint32_t v, detail::KeyState& ks, detail::Entry entry);
-  void OnCount(const CompiledRule& r, uint32_t v, detail::KeyState& ks, const EventView& view,
-               detail::Entry entry);
+  // Patterns (one file each). `key` is the state's key (its `by` values joined),
+  // `ks` its state, `view` the event, `entry` the event as state.
+  void OnNone(const CompiledRule& r, uint32_t v, std::string_view key, detail::KeyState& ks,
+              detail::Entry entry);
+  void OnCount(const CompiledRule& r, uint32_t v, std::string_view key, detail::KeyState& ks,
+               const EventView& view, detail::Entry entry);
   // `steps[j]`: the event matches step j (step 0 only for its own variant).
   // Returns whether it fired.
-  bool OnSequence(const CompiledRule& r, uint32_t v, detail::KeyState& ks,
+  bool OnSequence(const CompiledRule& r, uint32_t v, std::string_view key, detail::KeyState& ks,
                   const detail::Entry& entry, const std::vector<uint8_t>& steps);
-  void OnSpike(const CompiledRule& r, uint32_t v, detail::KeyState& ks, detail::Entry entry);
-  void OnAbsenceAfter(const CompiledRule& r, uint32_t v, const std::string& key,
-                      detail::KeyState& ks, detail::Entry entry);
-  void OnAbsenceExpect(const CompiledRule& r, uint32_t v, const std::string& key,
+  void OnSpike(const CompiledRule& r, uint32_t v, std::string_view key, detail::KeyState& ks,
+               detail::Entry entry);
+  void OnAbsenceAfter(const CompiledRule& r, uint32_t v, std::string_view key, detail::KeyState& ks,
+                      detail::Entry entry);
+  void OnAbsenceExpect(const CompiledRule& r, uint32_t v, std::string_view key,
                        detail::KeyState& ks, const detail::Entry& entry);
-  void OnHeartbeat(const CompiledRule& r, uint32_t v, const std::string& key, detail::KeyState& ks,
+  void OnHeartbeat(const CompiledRule& r, uint32_t v, std::string_view key, detail::KeyState& ks,
                    const EventView& view, detail::Entry entry);
   void FireDeadline(const Deadline& d);
 
-  // Raises an alert unless cooldown suppresses it; returns whether it did.
-  // `events` are oldest first.
-  bool Fire(const CompiledRule& r, uint32_t v, detail::KeyState& ks,
+  // Raises an alert for `key` unless cooldown suppresses it; returns whether it
+  // did. `events` are oldest first.
+  bool Fire(const CompiledRule& r, uint32_t v, std::string_view key, detail::KeyState& ks,
             std::span<const detail::Entry> events, TimeUs time, int64_t count,
             std::string* alert_id = nullptr);
   // Resolves every fired alert of the key that `by` (time ≥ its opened_at) answers.

@@ -73,8 +73,8 @@ class MatchSearch {
 
 }  // namespace
 
-bool Engine::OnSequence(const CompiledRule& r, uint32_t v, KeyState& ks, const Entry& entry,
-                        const std::vector<uint8_t>& steps) {
+bool Engine::OnSequence(const CompiledRule& r, uint32_t v, std::string_view key, KeyState& ks,
+                        const Entry& entry, const std::vector<uint8_t>& steps) {
   const Variant& var = r.variants[v];
   const size_t k = steps.size();
   auto& list = ks.entries;  // every step's candidates, tagged with their step
@@ -105,7 +105,7 @@ bool Engine::OnSequence(const CompiledRule& r, uint32_t v, KeyState& ks, const E
   }
   std::vector<Entry> run;
   for (const Entry* e : search.chosen()) run.push_back(*e);
-  if (!Fire(r, v, ks, run, run.back().time, static_cast<int64_t>(run.size()))) return false;
+  if (!Fire(r, v, key, ks, run, run.back().time, static_cast<int64_t>(run.size()))) return false;
   // Consumed: gone from every step's candidates.
   list.erase_if([&](const Entry& x) {
     return std::any_of(run.begin(), run.end(), [&](const Entry& c) { return c.rec == x.rec; });

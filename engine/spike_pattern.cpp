@@ -15,7 +15,8 @@ inline constexpr size_t kMaxSpikeEvents = 1 << 16;  // per key, oldest dropped
 inline constexpr size_t kMaxListed = 50;            // events listed in a spike alert
 }  // namespace
 
-void Engine::OnSpike(const CompiledRule& r, uint32_t v, KeyState& ks, Entry entry) {
+void Engine::OnSpike(const CompiledRule& r, uint32_t v, std::string_view key, KeyState& ks,
+                     Entry entry) {
   const Variant& var = r.variants[v];
   auto& list = ks.entries;
   PruneKey(r, v, ks);
@@ -41,7 +42,7 @@ void Engine::OnSpike(const CompiledRule& r, uint32_t v, KeyState& ks, Entry entr
   const long double rhs = static_cast<long double>(var.ratio) * base * var.window;
   if (current < var.min_count || lhs < rhs) return;
   const size_t first = cur_end - std::min(cur_end - cur_begin, kMaxListed);
-  Fire(r, v, ks, std::span(list.view()).subspan(first, cur_end - first), t,
+  Fire(r, v, key, ks, std::span(list.view()).subspan(first, cur_end - first), t,
        static_cast<int64_t>(cur_end - cur_begin));
 }
 

@@ -14,7 +14,7 @@ namespace {
 inline constexpr size_t kMaxAfterEvents = 256;  // `after` events joined to one deadline
 }
 
-void Engine::OnAbsenceAfter(const CompiledRule& r, uint32_t v, const std::string& key, KeyState& ks,
+void Engine::OnAbsenceAfter(const CompiledRule& r, uint32_t v, std::string_view key, KeyState& ks,
                             Entry entry) {
   detail::Timer& t = ks.timer_state();
   if (!t.open) {
@@ -34,8 +34,8 @@ void Engine::OnAbsenceAfter(const CompiledRule& r, uint32_t v, const std::string
   }
 }
 
-void Engine::OnAbsenceExpect(const CompiledRule& r, uint32_t v, const std::string& key,
-                             KeyState& ks, const Entry& entry) {
+void Engine::OnAbsenceExpect(const CompiledRule& r, uint32_t v, std::string_view key, KeyState& ks,
+                             const Entry& entry) {
   if (detail::Timer* t = ks.timer.get();
       t && t->open && t->opened_at <= entry.time && entry.time <= t->deadline) {
     deadlines_.erase(MakeDeadline(t->deadline, r, key, v));
@@ -45,7 +45,7 @@ void Engine::OnAbsenceExpect(const CompiledRule& r, uint32_t v, const std::strin
   RetractAnswered(r, ks, entry);
 }
 
-void Engine::OnHeartbeat(const CompiledRule& r, uint32_t v, const std::string& key, KeyState& ks,
+void Engine::OnHeartbeat(const CompiledRule& r, uint32_t v, std::string_view key, KeyState& ks,
                          const EventView& view, Entry entry) {
   const Variant& var = r.variants[v];
   // An older, late heartbeat never moves the deadline back.
@@ -78,7 +78,7 @@ void Engine::FireDeadline(const Deadline& d) {
   t.open = false;
   std::string id;
   const int64_t count = static_cast<int64_t>(ks->entries.size());
-  if (Fire(r, d.variant, *ks, ks->entries.view(), d.at, count, &id)) {
+  if (Fire(r, d.variant, d.key, *ks, ks->entries.view(), d.at, count, &id)) {
     t.fired.push_back(detail::Retractable{id, t.opened_at, d.at});
     if (t.fired.size() > detail::kMaxRetractable) t.fired.erase(t.fired.begin());
   }

@@ -161,8 +161,8 @@ struct Timer {
 };
 
 struct KeyState {
-  const std::string* key = nullptr;      // its key in the table (KeyValues; nodes stay put)
-  std::optional<TimeUs> last_alert;      // cooldown
+  static constexpr TimeUs kNever = INT64_MIN;
+  TimeUs last_alert = kNever;  // the newest alert's time, for cooldown
   // count/spike window; absence `after` events; a heartbeat's last beat;
   // sequence candidates of every step (Entry::step).
   EntryList entries;
@@ -173,6 +173,7 @@ struct KeyState {
     return *timer;
   }
   bool open() const { return timer && timer->open; }
+  bool alerted() const { return last_alert != kNever; }
 };
 
 // A key with its hash, computed once per event and reused by every rule with
