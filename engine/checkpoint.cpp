@@ -330,8 +330,12 @@ Result<CheckpointStats, CheckpointError> Engine::LoadState(std::string_view blob
         std::vector<std::string> values;
         size_t steps = 0;
         KeyState ks = ReadKey(r, held, values, steps);
-        // The signature holds `by` and the steps, so a kept state must fit them.
-        if (keep && (values.size() != cr->rule->by.size() || steps > cr->rule->steps.size()))
+        // The signature holds `by` and the steps, so a kept state must fit them:
+        // a sequence's candidates come per step, for each of its steps (and
+        // ReadKey refused any outside them), the other patterns' in `entries`.
+        const bool sequence = keep && cr->rule->kind == rules::PatternKind::kSequence;
+        if (keep && (values.size() != cr->rule->by.size() ||
+                     steps != (sequence ? cr->rule->steps.size() : 0)))
           r.Fail();
         std::string key;
         for (const auto& value : values) detail::AppendKeyPart(key, value);

@@ -22,15 +22,21 @@ inline constexpr size_t kMaxSearchSteps = 1 << 16;  // bounds the search on host
 class MatchSearch {
  public:
   MatchSearch(const std::vector<Entry>& list, size_t k, DurationUs within, const Entry& e)
-      : list_(list), k_(k), within_(within), e_(e), chosen_(k), latest_after_(k) {
+      : k_(k), within_(within), e_(e), begin_(k + 1), chosen_(k), latest_after_(k) {
+    // The candidates grouped by step, each group in (time, order) order, so
+    // that a step's loop sees only its own (and the work bound counts it all).
+    for (const Entry& x : list) ++begin_[x.step + 1];
+    for (size_t j = 0; j < k; ++j) begin_[j + 1] += begin_[j];
+    by_step_.resize(list.size());
+    std::vector<size_t> next(begin_.begin(), begin_.end() - 1);
+    for (const Entry& x : list) by_step_[next[x.step]++] = &x;
     // latest_after_[j]: the latest time any later step can still take; a step
     // chosen after it leaves no room for the rest (times are non-decreasing).
-    std::vector<TimeUs> last(k, INT64_MIN);
-    for (const Entry& x : list) last[x.step] = x.time;
     TimeUs latest = INT64_MAX;
     for (size_t j = k; j-- > 0;) {
       latest_after_[j] = latest;
-      latest = std::min(latest, last[j]);
+      latest = std::min(latest,
+                        begin_[j + 1] > begin_[j] ? by_step_[begin_[j + 1] - 1]->time : INT64_MIN);
     }
   }
 
@@ -41,8 +47,8 @@ class MatchSearch {
  private:
   bool Visit(size_t j, bool has_e) {
     if (j == k_) return has_e;
-    for (const Entry& x : list_) {
-      if (x.step != j) continue;
+    for (size_t i = begin_[j]; i < begin_[j + 1]; ++i) {
+      const Entry& x = *by_step_[i];
       if (++work_ > kMaxSearchSteps) return false;
       // e must fit in the match: x1 no earlier than e − within, and once a step
       // is later than e, e can no longer come (times are non-decreasing).
@@ -62,10 +68,11 @@ class MatchSearch {
     return false;
   }
 
-  const std::vector<Entry>& list_;
   size_t k_;
   DurationUs within_;
   const Entry& e_;
+  std::vector<size_t> begin_;  // step j's candidates: by_step_[begin_[j], begin_[j + 1])
+  std::vector<const Entry*> by_step_;
   std::vector<const Entry*> chosen_;
   std::vector<TimeUs> latest_after_;
   size_t work_ = 0;
