@@ -45,15 +45,10 @@ std::string RenderSummary(const std::string& tmpl, const rules::Rule& rule, cons
 }  // namespace
 
 RecordPtr MakeRecord(const Event& e, uint64_t order, const Alert* source, Interner& interner) {
-  auto rec = boost::intrusive_ptr<Record>(new Record);
-  rec->id = e.id;
+  auto rec = Record::Make(e.id, e.subject);
   rec->time = e.time;
   rec->order = order;
   rec->region = interner.Region(e.region);
-  if (e.subject) {
-    rec->has_subject = true;
-    rec->subject = *e.subject;
-  }
   rec->groups = interner.Groups(e.groups);
   if (source) {
     rec->depth = static_cast<int16_t>(source->depth);
@@ -66,7 +61,7 @@ GroupList Interner::Groups(const std::vector<std::string>& groups) {
   scratch_.clear();
   for (const auto& g : groups) AppendKeyPart(scratch_, g);
   auto [it, inserted] = groups_.try_emplace(scratch_);
-  if (inserted) it->second = std::make_shared<const std::vector<std::string>>(groups);
+  if (inserted) it->second = new InternedGroups(groups);
   return it->second;
 }
 
@@ -113,19 +108,21 @@ Alert BuildAlert(const CompiledRule& r, uint32_t v, const std::vector<std::strin
   int depth = 0;
   bool same_region = true, same_subject = true;
   std::vector<std::string> groups =
-      events.empty() ? std::vector<std::string>{} : *events.front().rec->groups;
+      events.empty() ? std::vector<std::string>{} : events.front().rec->groups->list;
   for (const Entry& en : events) {
     const Record& rec = *en.rec;
-    a.events.push_back(rec.id);
+    a.events.emplace_back(rec.id());
     a.first_time = std::min(a.first_time, en.time);
     a.last_time = std::max(a.last_time, en.time);
     depth = std::max<int>(depth, rec.depth);
     same_region &= rec.region == events.front().rec->region;
     same_subject &= rec.same_subject(*events.front().rec);
     std::erase_if(groups, [&](const std::string& g) {
-      return std::find(rec.groups->begin(), rec.groups->end(), g) == rec.groups->end();
+      const auto& list = rec.groups->list;
+      return std::find(list.begin(), list.end(), g) == list.end();
     });
-    const auto roots = rec.depth == 0 ? std::vector<std::string>{rec.id} : rec.roots();
+    const auto roots =
+        rec.depth == 0 ? std::vector<std::string>{std::string(rec.id())} : rec.roots();
     for (const auto& id : roots)
       if (std::find(a.root_events.begin(), a.root_events.end(), id) == a.root_events.end())
         a.root_events.push_back(id);

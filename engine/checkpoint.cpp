@@ -224,11 +224,11 @@ std::string Engine::SaveState() const {
     w.I64(static_cast<int64_t>(static_cast<uint64_t>(rec->time) - prev_time));
     prev_order = order;
     prev_time = static_cast<uint64_t>(rec->time);
-    w.Str(rec->id);
+    w.Str(rec->id());
     w.Str(*rec->region);
-    w.U8(rec->has_subject);
-    if (rec->has_subject) w.Str(rec->subject);
-    WriteStrings(w, *rec->groups);
+    w.U8(rec->has_subject());
+    if (rec->has_subject()) w.Str(rec->subject());
+    WriteStrings(w, rec->groups->list);
     w.U64(static_cast<uint64_t>(rec->depth));
     WriteStrings(w, rec->roots());
   }
@@ -272,17 +272,17 @@ Result<CheckpointStats, CheckpointError> Engine::LoadState(std::string_view blob
     // Orders strictly increase and never pass the engine's: `order` is the last given.
     const uint64_t gap = r.U64();
     if (gap >= order - prev_order) r.Fail();
-    auto rec = boost::intrusive_ptr<Record>(new Record);
-    rec->order = prev_order = prev_order + gap + 1;
+    prev_order += gap + 1;
     prev_time += static_cast<uint64_t>(r.I64());
+    const std::string id = r.Str();
+    const std::string region = r.Str();
+    std::optional<std::string> subject;
+    if (ReadBool(r)) subject = r.Str();
+    auto rec = Record::Make(id, subject);
+    rec->order = prev_order;
     rec->time = static_cast<TimeUs>(prev_time);
     if (!InRange(rec->time)) r.Fail();
-    rec->id = r.Str();
-    rec->region = interner_->Region(r.Str());
-    if (ReadBool(r)) {
-      rec->has_subject = true;
-      rec->subject = r.Str();
-    }
+    rec->region = interner_->Region(region);
     rec->groups = interner_->Groups(ReadStrings(r));
     const uint64_t depth = r.U64();
     if (depth > detail::kMaxAlertDepth) r.Fail();

@@ -260,7 +260,7 @@ void Engine::RetractAnswered(const CompiledRule& r, KeyState& ks, const Entry& b
     Retraction x;
     x.alert_id = f.alert_id;
     x.rule = r.rule->id;
-    x.event_id = by.rec->id;
+    x.event_id = by.rec->id();
     x.late_by = std::max<DurationUs>(0, by.time - f.deadline);
     x.at = clock_;
     ++counters_[r.index].retractions;

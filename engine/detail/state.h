@@ -6,7 +6,9 @@
 #include <boost/smart_ptr/intrusive_ptr.hpp>
 #include <boost/smart_ptr/intrusive_ref_counter.hpp>
 #include <cstdint>
+#include <cstring>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,38 +22,73 @@
 
 namespace vigia::engine::detail {
 
-// Interned event values shared by the records (Engine::Interned): a region
-// and a list of groups are stored once, however many records hold them.
-using GroupList = std::shared_ptr<const std::vector<std::string>>;
+// A list of groups interned by the engine (Interner): stored once, however
+// many records hold it.
+struct InternedGroups : boost::intrusive_ref_counter<InternedGroups, boost::thread_unsafe_counter> {
+  explicit InternedGroups(std::vector<std::string> l) : list(std::move(l)) {}
+  std::vector<std::string> list;
+};
+using GroupList = boost::intrusive_ptr<const InternedGroups>;
 
 // What state keeps of an event: one per evaluated event that some state holds,
-// shared by every rule and key that holds it. The count is not atomic: records
-// never leave the engine's thread.
-struct Record : boost::intrusive_ref_counter<Record, boost::thread_unsafe_counter> {
-  int16_t depth = 0;         // 0 for input events; an alert event's depth
-  bool has_subject = false;  // (packed with the count: a record is 128 bytes)
-  TimeUs time = 0;
-  uint64_t order = 0;  // evaluation order: the (time, seq) tie-break
-  std::string id;
-  const std::string* region = nullptr;  // interned; "" for none
-  std::string subject;                  // when has_subject
-  GroupList groups;                                             // interned; never null
-  std::unique_ptr<const std::vector<std::string>> root_events;  // alert events only
+// shared by every rule and key that holds it. One heap block: the fields, then
+// the id's and the subject's text. The count is not atomic: records never
+// leave the engine's thread.
+class Record : public boost::intrusive_ref_counter<Record, boost::thread_unsafe_counter> {
+ public:
+  // A record with copies of `id` and `subject` (nullopt: none); the rest is
+  // filled in by the caller.
+  static boost::intrusive_ptr<Record> Make(std::string_view id,
+                                           std::optional<std::string_view> subject) {
+    void* block = ::operator new(sizeof(Record) + id.size() + (subject ? subject->size() : 0));
+    auto* rec = new (block) Record(id, subject);
+    return boost::intrusive_ptr<Record>(rec);
+  }
+  // The block is plain storage (Make): freed as such, not by size.
+  static void operator delete(void* block) { ::operator delete(block); }
 
+  std::string_view id() const { return {text(), id_size_}; }
+  bool has_subject() const { return has_subject_; }
+  std::string_view subject() const { return {text() + id_size_, subject_size_}; }
   std::optional<std::string> subject_value() const {
-    return has_subject ? std::optional<std::string>(subject) : std::nullopt;
+    return has_subject_ ? std::optional<std::string>(subject()) : std::nullopt;
   }
   bool same_subject(const Record& o) const {
-    return has_subject == o.has_subject && subject == o.subject;
+    return has_subject_ == o.has_subject_ && subject() == o.subject();
   }
   const std::vector<std::string>& roots() const {
     static const std::vector<std::string> kNone;
     return root_events ? *root_events : kNone;
   }
+
+  int16_t depth = 0;  // 0 for input events; an alert event's depth
+
+ private:  // here, to share the count's word
+  bool has_subject_ = false;
+  uint32_t id_size_ = 0, subject_size_ = 0;
+
+ public:
+  TimeUs time = 0;
+  uint64_t order = 0;                   // evaluation order: the (time, seq) tie-break
+  const std::string* region = nullptr;  // interned; "" for none
+  GroupList groups;                     // interned; never null
+  std::unique_ptr<const std::vector<std::string>> root_events;  // alert events only
+
+ private:
+  Record(std::string_view id, std::optional<std::string_view> subject)
+      : has_subject_(subject.has_value()),
+        id_size_(static_cast<uint32_t>(id.size())),
+        subject_size_(subject ? static_cast<uint32_t>(subject->size()) : 0) {
+    std::memcpy(text(), id.data(), id.size());
+    if (subject) std::memcpy(text() + id_size_, subject->data(), subject->size());
+  }
+  char* text() { return reinterpret_cast<char*>(this + 1); }
+  const char* text() const { return reinterpret_cast<const char*>(this + 1); }
 };
 using RecordPtr = boost::intrusive_ptr<const Record>;
-// With glibc's 8-byte chunk header, one 128-byte heap block per record.
-static_assert(sizeof(Record) <= 120);
+// The fields take 56 bytes (the count, depth and flag share one word): with an
+// id of 19 characters and a subject of 8, one 96-byte heap block per record.
+static_assert(sizeof(Record) <= 56);
 
 // A `distinct` value held by a count window.
 struct DistinctValue : boost::intrusive_ref_counter<DistinctValue, boost::thread_unsafe_counter> {
@@ -206,7 +243,7 @@ class Interner {
   const std::string* Region(std::string_view region) { return &*regions_.emplace(region).first; }
   GroupList Groups(const std::vector<std::string>& groups);
   void Sweep() {
-    std::erase_if(groups_, [](const auto& kv) { return kv.second.use_count() == 1; });
+    std::erase_if(groups_, [](const auto& kv) { return kv.second->use_count() == 1; });
   }
 
  private:
