@@ -70,8 +70,13 @@ void WriteStrings(ByteWriter& w, const std::vector<std::string>& list) {
   for (const auto& s : list) w.Str(s);
 }
 
-// `steps`: a sequence's number of steps, whose candidates are stored per step
-// (0 for the other patterns).
+// The step lists a key of `rule` stores: a sequence's candidates per step, for
+// each of its steps; none for the other patterns (their events are in `entries`).
+uint32_t StepLists(const rules::Rule& rule) {
+  return rule.kind == rules::PatternKind::kSequence ? static_cast<uint32_t>(rule.steps.size()) : 0;
+}
+
+// `steps`: StepLists of the key's rule.
 void WriteKey(ByteWriter& w, const std::string& key, const KeyState& ks, const RecordIndex& index,
               uint32_t steps) {
   WriteStrings(w, detail::KeyValues(key));
@@ -242,10 +247,7 @@ std::string Engine::SaveState() const {
       w.Fixed64(detail::Fnv1a64(r.state_signatures[v]));
       const auto& keys = sorted[r.index][v];
       w.U64(keys.size());
-      const auto steps = r.rule->kind == rules::PatternKind::kSequence
-                             ? static_cast<uint32_t>(r.rule->steps.size())
-                             : 0u;
-      for (const auto* kv : keys) WriteKey(w, kv->first, kv->second, index, steps);
+      for (const auto* kv : keys) WriteKey(w, kv->first, kv->second, index, StepLists(*r.rule));
     }
   }
   return std::move(w).Finish();
@@ -330,12 +332,9 @@ Result<CheckpointStats, CheckpointError> Engine::LoadState(std::string_view blob
         std::vector<std::string> values;
         size_t steps = 0;
         KeyState ks = ReadKey(r, held, values, steps);
-        // The signature holds `by` and the steps, so a kept state must fit them:
-        // a sequence's candidates come per step, for each of its steps (and
-        // ReadKey refused any outside them), the other patterns' in `entries`.
-        const bool sequence = keep && cr->rule->kind == rules::PatternKind::kSequence;
-        if (keep && (values.size() != cr->rule->by.size() ||
-                     steps != (sequence ? cr->rule->steps.size() : 0)))
+        // The signature holds `by` and the steps, so a kept state must fit them
+        // (ReadKey refused events outside the step lists of a sequence's key).
+        if (keep && (values.size() != cr->rule->by.size() || steps != StepLists(*cr->rule)))
           r.Fail();
         std::string key;
         for (const auto& value : values) detail::AppendKeyPart(key, value);

@@ -6,7 +6,6 @@
 // No locks.
 #pragma once
 
-#include <boost/smart_ptr/intrusive_ptr.hpp>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -17,6 +16,8 @@
 #include <unordered_map>
 #include <variant>
 #include <vector>
+
+#include <boost/smart_ptr/intrusive_ptr.hpp>
 
 #include "core/event.h"
 #include "core/result.h"

@@ -18,22 +18,22 @@ inline constexpr size_t kMaxSearchSteps = 1 << 16;  // bounds the search on host
 // Finds the earliest match (by x1, then x2, ...) that includes the new event
 // `e`: x1..xk from steps 1..k, times non-decreasing, within `within` of x1, no
 // event twice. `list` holds every step's candidates in (time, order) order,
-// each tagged with its step.
+// each tagged with its step; `counts[j]` is the number of step j's.
 class MatchSearch {
  public:
-  MatchSearch(const std::vector<Entry>& list, size_t k, DurationUs within, const Entry& e)
-      : k_(k), within_(within), e_(e), begin_(k + 1), chosen_(k), latest_after_(k) {
+  MatchSearch(const std::vector<Entry>& list, const std::vector<uint32_t>& counts,
+              DurationUs within, const Entry& e)
+      : k_(counts.size()), within_(within), e_(e), begin_(k_ + 1), chosen_(k_), latest_after_(k_) {
     // The candidates grouped by step, each group in (time, order) order, so
     // that a step's loop sees only its own (and the work bound counts it all).
-    for (const Entry& x : list) ++begin_[x.step + 1];
-    for (size_t j = 0; j < k; ++j) begin_[j + 1] += begin_[j];
+    for (size_t j = 0; j < k_; ++j) begin_[j + 1] = begin_[j] + counts[j];
     by_step_.resize(list.size());
     std::vector<size_t> next(begin_.begin(), begin_.end() - 1);
     for (const Entry& x : list) by_step_[next[x.step]++] = &x;
     // latest_after_[j]: the latest time any later step can still take; a step
     // chosen after it leaves no room for the rest (times are non-decreasing).
     TimeUs latest = INT64_MAX;
-    for (size_t j = k; j-- > 0;) {
+    for (size_t j = k_; j-- > 0;) {
       latest_after_[j] = latest;
       latest = std::min(latest,
                         begin_[j + 1] > begin_[j] ? by_step_[begin_[j + 1] - 1]->time : INT64_MIN);
@@ -105,7 +105,7 @@ bool Engine::OnSequence(const CompiledRule& r, uint32_t v, std::string_view key,
   // A match takes an event from every step: none while a step has no candidate
   // (the common case for a closing event of a key nothing opened).
   if (std::find(counts.begin(), counts.end(), 0u) != counts.end()) return false;
-  MatchSearch search(list.view(), k, var.within, entry);
+  MatchSearch search(list.view(), counts, var.within, entry);
   if (!search.Run()) {
     if (search.exhausted()) ++counters_[r.index].search_exhausted;
     return false;

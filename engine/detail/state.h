@@ -3,8 +3,6 @@
 #pragma once
 
 #include <algorithm>
-#include <boost/smart_ptr/intrusive_ptr.hpp>
-#include <boost/smart_ptr/intrusive_ref_counter.hpp>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -17,6 +15,9 @@
 #include <unordered_set>
 #include <utility>
 #include <vector>
+
+#include <boost/smart_ptr/intrusive_ptr.hpp>
+#include <boost/smart_ptr/intrusive_ref_counter.hpp>
 
 #include "core/time.h"
 
