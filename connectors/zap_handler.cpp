@@ -6,6 +6,8 @@
 
 #include <zmq_addon.hpp>
 
+#include "core/thread_name.h"
+
 namespace vigia::connectors {
 namespace {
 
@@ -63,6 +65,7 @@ void ZapHandler::Report(std::string_view domain, std::string_view address, std::
 }
 
 void ZapHandler::Serve() {
+  NameThisThread("vigia-zap");
   zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
   while (!stop_.load(std::memory_order_relaxed)) {
     try {

@@ -17,6 +17,7 @@
 #include "connectors/curve_gate.h"
 #include "connectors/file_connector.h"
 #include "connectors/zmq_connector.h"
+#include "core/thread_name.h"
 #include "daemon/core.h"
 #include "daemon/http/server.h"
 #include "daemon/log_events.h"
@@ -140,6 +141,7 @@ int Controller::Impl::Start() {
     return 1;
   }
   core_thread = std::thread([this] {
+    NameThisThread("vigia-core");
     try {
       core->Run(stop_core);
     } catch (const std::exception& e) {
@@ -177,6 +179,7 @@ int Controller::Impl::Start() {
   limits.max_message = config.ingest.max_message;
   for (auto& c : connectors) {
     connector_threads.emplace_back([this, connector = c.get(), limits] {
+      NameThisThread(connector->name().starts_with("zmq") ? "vigia-in-zmq" : "vigia-in-file");
       try {
         connectors::IngestChannel channel(context, catalogs);
         auto initial = catalogs.load();
@@ -224,7 +227,10 @@ int Controller::Impl::StartHttp(const DecodeLimits& limits) {
   }
   spdlog::info("{} connector=http bind={} port={} tls={}", log::kListening, config.http->bind,
                http_server->bound_port(), config.http->tls ? "on" : "off");
-  connector_threads.emplace_back([this] { http_server->Run(stop_connectors); });
+  connector_threads.emplace_back([this] {
+    NameThisThread("vigia-http");
+    http_server->Run(stop_connectors);
+  });
   return 0;
 }
 

@@ -26,6 +26,7 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/thread_name.h"
 #include "notifier/detail/attempt.h"
 #include "notifier/detail/file_append.h"
 #include "notifier/detail/http_post.h"
@@ -346,6 +347,7 @@ void Dispatcher::Start() {
   s.started = true;
   s.work.emplace(s.ioc.get_executor());
   s.thread = std::thread([&s] {
+    NameThisThread("vigia-notifier");
     for (;;) {
       try {
         s.ioc.run();

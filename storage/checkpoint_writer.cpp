@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "core/thread_name.h"
 #include "storage/log_events.h"
 
 namespace vigia::storage {
@@ -99,6 +100,7 @@ bool CheckpointWriter::WriteSome() {
 }
 
 void CheckpointWriter::Run() {
+  NameThisThread("vigia-ckpt-io");
   auto backoff = options_.retry_min;
   uint64_t failures = 0;  // since the last success
   std::unique_lock lock(mu_);

@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/thread_name.h"
 #include "storage/log_events.h"
 
 namespace vigia::storage {
@@ -55,6 +56,7 @@ int64_t Checkpointer::WalFileSize() const {
 }
 
 void Checkpointer::Run() {
+  NameThisThread("vigia-checkpt");
   const auto poll = std::min(options_.interval, kPoll);
   auto next = Clock::now() + options_.interval;
   std::unique_lock lock(mu_);

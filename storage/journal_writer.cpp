@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/thread_name.h"
 #include "storage/log_events.h"
 
 namespace vigia::storage {
@@ -79,6 +80,7 @@ Status JournalWriter::ExecForTest(std::string sql) {
 }
 
 void JournalWriter::Run() {
+  NameThisThread("vigia-journal");
   try {
     Loop();
   } catch (const std::exception& e) {
