@@ -2,6 +2,7 @@
 #include "engine/dedup_index.h"
 
 #include <algorithm>
+#include <functional>
 #include <utility>
 
 #include "engine/detail/byte_codec.h"
@@ -13,23 +14,43 @@ DedupIndex::~DedupIndex() = default;
 DedupIndex::DedupIndex(DedupIndex&&) noexcept = default;
 DedupIndex& DedupIndex::operator=(DedupIndex&&) noexcept = default;
 
+uint64_t DedupIndex::Hash(std::string_view key) { return std::hash<std::string_view>{}(key); }
+
+const DedupIndex::Recorded* DedupIndex::Known(std::string_view key, uint64_t hash) const {
+  const uint64_t* at = seen_.Find(hash, [&](uint64_t p) { return At(p).key == key; });
+  return at ? &At(*at) : nullptr;
+}
+
+void DedupIndex::Learn(uint64_t hash, uint64_t position) {
+  const Recorded& r = At(position);
+  uint64_t* known = seen_.Find(hash, [&](uint64_t p) { return At(p).key == r.key; });
+  if (!known)
+    seen_.Insert(hash, position);
+  else if (At(*known).arrival <= r.arrival)
+    *known = position;
+}
+
 DedupIndex::Verdict DedupIndex::Check(const Event& e, TimeUs arrival) {
   std::string key;
   key.reserve(e.source.size() + 1 + e.id.size());
   key.append(e.source).push_back('\x1f');  // source has no control characters (events.md)
   key.append(e.id);
+  const uint64_t hash = Hash(key);
   const uint64_t content = ContentHash(e);
-  auto it = seen_.find(key);
-  if (it != seen_.end() && it->second.arrival >= arrival - window_)
-    return it->second.content == content ? Verdict::kDuplicate : Verdict::kConflict;
+  uint64_t* known = seen_.Find(hash, [&](uint64_t p) { return At(p).key == key; });
+  if (known && At(*known).arrival >= arrival - window_)
+    return At(*known).content == content ? Verdict::kDuplicate : Verdict::kConflict;
   // New (or known only from before the window): record it, then forget what the
   // window has passed. Only accepted events move the window.
-  if (it != seen_.end()) it->second = Seen{content, arrival};
-  else seen_.emplace(key, Seen{content, arrival});
+  const uint64_t position = recorded();
+  if (known)
+    *known = position;
+  else
+    seen_.Insert(hash, position);
   by_arrival_.push_back({arrival, content, std::move(key)});
   while (!by_arrival_.empty() && by_arrival_.front().arrival < arrival - window_) {
-    auto old = seen_.find(by_arrival_.front().key);
-    if (old != seen_.end() && old->second.arrival == by_arrival_.front().arrival) seen_.erase(old);
+    // The key is forgotten with the record it is known from (not with an older one).
+    seen_.Erase(Hash(by_arrival_.front().key), forgotten_);
     by_arrival_.pop_front();
     ++forgotten_;
   }
@@ -49,14 +70,13 @@ std::string DedupIndex::SaveState() const {
   detail::ByteWriter w(kDedupMagic, kDedupVersion);
   w.U64(by_arrival_.size());
   uint64_t prev = 0;  // unsigned: the differences wrap instead of overflowing
-  for (const auto& [arrival, content, key] : by_arrival_) {
-    w.I64(static_cast<int64_t>(static_cast<uint64_t>(arrival) - prev));
-    prev = static_cast<uint64_t>(arrival);
-    w.Str(key);
-    auto it = seen_.find(key);
-    const bool known = it != seen_.end() && it->second.arrival == arrival;
+  for (const Recorded& r : by_arrival_) {
+    w.I64(static_cast<int64_t>(static_cast<uint64_t>(r.arrival) - prev));
+    prev = static_cast<uint64_t>(r.arrival);
+    w.Str(r.key);
+    const bool known = Known(r.key, Hash(r.key)) == &r;
     w.U8(known);
-    if (known) w.Fixed64(it->second.content);
+    if (known) w.Fixed64(r.content);
   }
   return std::move(w).Finish();
 }
@@ -65,8 +85,7 @@ Result<size_t, CheckpointError> DedupIndex::LoadState(std::string_view blob) {
   auto opened = detail::ByteReader::Open(blob, kDedupMagic, kDedupVersion);
   if (!opened) return MakeError(opened.error());
   detail::ByteReader& r = *opened;
-  std::unordered_map<std::string, Seen> seen;
-  std::deque<Recorded> by_arrival;
+  DedupIndex loaded(window_);  // none of its keys is in a segment
   const size_t n = r.Count();
   uint64_t prev = 0;
   for (size_t i = 0; i < n && r.ok(); ++i) {
@@ -75,23 +94,17 @@ Result<size_t, CheckpointError> DedupIndex::LoadState(std::string_view blob) {
     std::string key = r.Str();
     const uint8_t known = r.U8();
     if (known > 1) r.Fail();
-    uint64_t content = 0;  // unknown: superseded, never looked at again
-    if (known == 1) {
-      const Seen s{r.Fixed64(), arrival};
-      content = s.content;
-      auto [it, inserted] = seen.emplace(key, s);
-      // Known from two entries only when they are equal (out-of-order arrivals).
-      if (!inserted && (it->second.content != s.content || it->second.arrival != arrival)) r.Fail();
-    }
-    by_arrival.push_back({arrival, content, std::move(key)});
+    const uint64_t content = known == 1 ? r.Fixed64() : 0;  // unknown: superseded, never looked at
+    if (!r.ok()) break;
+    const uint64_t hash = Hash(key);
+    // Known from two entries only when they are equal (out-of-order arrivals).
+    const Recorded* before = known == 1 ? loaded.Known(key, hash) : nullptr;
+    if (before && (before->content != content || before->arrival != arrival)) r.Fail();
+    loaded.by_arrival_.push_back({arrival, content, std::move(key)});
+    if (known == 1) loaded.Learn(hash, i);
   }
   if (!r.done()) return MakeError(CheckpointError::kMalformed);
-  seen_ = std::move(seen);
-  by_arrival_ = std::move(by_arrival);
-  // None of these keys is in a segment.
-  forgotten_ = segmented_ = 0;
-  open_.reset();
-  closed_.clear();
+  *this = std::move(loaded);
   return seen_.size();
 }
 
@@ -164,12 +177,10 @@ Result<size_t, CheckpointError> DedupIndex::LoadSegment(std::string_view blob) {
   }
   if (!r.done()) return MakeError(CheckpointError::kMalformed);
   for (Entry& e : entries) {
-    if (e.known) {
-      auto [it, inserted] = seen_.try_emplace(e.key, Seen{e.content, e.arrival});
-      // The newer record wins (segments come in order; arrivals barely step back).
-      if (!inserted && it->second.arrival <= e.arrival) it->second = Seen{e.content, e.arrival};
-    }
+    const uint64_t hash = e.known ? Hash(e.key) : 0;
     by_arrival_.push_back({e.arrival, e.content, std::move(e.key)});
+    // The newer record wins (segments come in order; arrivals barely step back).
+    if (e.known) Learn(hash, recorded() - 1);
   }
   segmented_ = recorded();
   return entries.size();

@@ -9,13 +9,13 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "core/event.h"
 #include "core/result.h"
 #include "core/time.h"
 #include "engine/checkpoint.h"
+#include "engine/detail/position_table.h"
 
 namespace vigia::engine {
 namespace detail {
@@ -34,7 +34,7 @@ class DedupIndex {
   // Checks and, when new, records the event's key at `arrival`. Keys older than
   // arrival − window are forgotten first.
   Verdict Check(const Event& e, TimeUs arrival);
-  size_t size() const { return seen_.size(); }
+  size_t size() const { return seen_.size(); }  // keys known
 
   // The index as a checkpoint blob (checkpoint.h). Deterministic.
   std::string SaveState() const;
@@ -73,17 +73,23 @@ class DedupIndex {
   Result<size_t, CheckpointError> LoadSegment(std::string_view blob);
 
  private:
-  struct Seen {
-    uint64_t content;
-    TimeUs arrival;
-  };
-  DurationUs window_;
-  std::unordered_map<std::string, Seen> seen_;           // source \x1f id → content
   struct Recorded {
     TimeUs arrival;
-    uint64_t content;  // as recorded (seen_ may hold a newer record of the key)
-    std::string key;
+    uint64_t content;  // as recorded (a newer record may hold the key now)
+    std::string key;   // source \x1f id
   };
+  static uint64_t Hash(std::string_view key);
+  // The record the key is known from, or null.
+  const Recorded* Known(std::string_view key, uint64_t hash) const;
+  // Makes the key known from the record at `position`, as Check() and the
+  // loads do: the newer record wins when the key is known already.
+  void Learn(uint64_t hash, uint64_t position);
+  const Recorded& At(uint64_t position) const { return by_arrival_[position - forgotten_]; }
+
+  DurationUs window_;
+  // Each known key's hash and the position of the record it is known from
+  // (in by_arrival_): the key's text is kept once, in its record.
+  detail::PositionTable seen_;
   std::deque<Recorded> by_arrival_;  // expiry order
   uint64_t forgotten_ = 0;  // keys popped from by_arrival_
   uint64_t segmented_ = 0;  // position up to which keys are in segments
