@@ -24,6 +24,11 @@ namespace {
 
 constexpr size_t kMaxDeadLetters = 10000;
 constexpr long kTickMs = 100;  // the clock follows the wall clock at least this often
+// Alert rows, dead letters and the notifier's rows are committed at most this
+// often (one transaction, one fsync), so a burst of alerts shares its commits;
+// an alert after a quiet spell is written at once. Operators' changes are
+// written before they are confirmed, whatever the time.
+constexpr auto kFlushEvery = std::chrono::milliseconds(20);
 // Events waiting for their commit beyond which ingest answers `overloaded`.
 constexpr size_t kMaxJournalPending = 50000;
 constexpr size_t kRestoredAlerts = 100000;  // newest alerts put back in memory at start
@@ -203,7 +208,12 @@ void Core::Run(const std::atomic<bool>& stop) {
   const size_t outcome_item = dispatcher_ ? items.size() : SIZE_MAX;
   if (dispatcher_) items.push_back({nullptr, dispatcher_->wake_fd(), ZMQ_POLLIN, 0});
   while (!stop.load(std::memory_order_relaxed)) {
-    zmq::poll(items.data(), items.size(), std::chrono::milliseconds(kTickMs));
+    auto timeout = std::chrono::milliseconds(kTickMs);
+    if (WritesPending())
+      timeout = std::clamp(std::chrono::ceil<std::chrono::milliseconds>(
+                               next_flush_ - std::chrono::steady_clock::now()),
+                           std::chrono::milliseconds(0), timeout);
+    zmq::poll(items.data(), items.size(), timeout);
     if (items[0].revents & ZMQ_POLLIN)
       for (int i = 0; i < 1024 && (ingest_.get(zmq::sockopt::events) & ZMQ_POLLIN); ++i) OnIngest();
     if (durable_item != SIZE_MAX && (items[durable_item].revents & ZMQ_POLLIN)) OnDurable();
@@ -241,7 +251,10 @@ void Core::Tick() {
     if (notifier_) notifier_->AfterCommit();
     return;
   }
-  FlushWrites();
+  if (const auto steady = std::chrono::steady_clock::now(); steady >= next_flush_ && WritesPending()) {
+    FlushWrites();
+    next_flush_ = steady + kFlushEvery;
+  }
   // The duplicate check's segment grows a little every tick, so a checkpoint
   // only closes it.
   dedup_.ExtendSegments(dedup_evaluated_, kSegmentKeysPerTick, kSegmentBytes);
@@ -876,10 +889,13 @@ bool Core::WriteCheckpoint(bool final) {
   return true;
 }
 
+bool Core::WritesPending() const {
+  return db_ && (!alert_writes_.empty() || !dead_letter_rows_.empty() || (notifier_ && notifier_->dirty()));
+}
+
 void Core::FlushWrites() {
-  // One transaction (one fsync) for everything the last loop produced.
-  const bool notifier_dirty = notifier_ && notifier_->dirty();
-  if (dead_letter_rows_.empty() && alert_writes_.empty() && !notifier_dirty) return;
+  // One transaction (one fsync) for everything produced since the last one.
+  if (!WritesPending()) return;
   storage::Status st = db_->Transaction([&]() -> storage::Status {
     for (const AlertWrite& w : alert_writes_) {
       if (!w.row.id.empty()) {  // else an audit record only (silences)

@@ -168,6 +168,8 @@ class Core : public engine::AlertSink {
   // more keys wait for their segment than a tick adds (a tick after a
   // recovery or a burst); `final` (shutdown) adds them all.
   bool WriteCheckpoint(bool final);
+  // Alert rows, dead letters, the notifier's rows: waiting for FlushWrites().
+  bool WritesPending() const;
   void FlushWrites();
   void ApplyRetention();
   void PersistAlert(const StoredAlert& a, const std::string& change, const std::string& by,
@@ -238,7 +240,8 @@ class Core : public engine::AlertSink {
     storage::AlertHistoryRow history;
     std::optional<storage::AuditRow> audit;  // operators' changes
   };
-  std::vector<AlertWrite> alert_writes_;  // written at the next tick, in one transaction
+  std::vector<AlertWrite> alert_writes_;  // written by FlushWrites(), in one transaction
+  std::chrono::steady_clock::time_point next_flush_{};  // FlushWrites() at a tick from then
   TimeUs grace_until_ = 0;           // wall clock; the engine clock is held before it
   TimeUs held_clock_ = INT64_MIN;    // the recovered engine clock
   TimeUs next_checkpoint_ = 0, next_retention_ = 0, next_cap_check_ = 0;
