@@ -117,6 +117,81 @@ TEST_CASE("Replies batched by the core come out one at a time, in order", "[conn
   TakeEvent(frames[3]);  // frees the event
 }
 
+TEST_CASE("Queued events reach the core in one message, each with its token", "[connectors][bus]") {
+  FakeCore core;
+  IngestChannel channel(core.context, core.catalogs);
+  const Event event = Decode(kEvent);
+  Event other = event;
+  other.id = "e-2";
+  channel.Queue(event, 5);
+  channel.Queue(other, 0);  // no reply wanted
+  bool refused = false;
+  channel.Flush([&](uint64_t, const BusEvent&) { refused = true; });
+  CHECK_FALSE(refused);
+  channel.Flush([&](uint64_t, const BusEvent&) { refused = true; });  // nothing queued: no message
+
+  auto frames = core.Receive();
+  REQUIRE(frames.size() == 4);
+  CHECK(frames[1].to_string_view() == "B");
+  std::unique_ptr<BusBatch> batch = TakeBatch(frames[3]);
+  REQUIRE(batch);
+  REQUIRE(batch->events.size() == 2);
+  CHECK(batch->events[0].token == 5);
+  CHECK(batch->events[0].event->event.id == "e-1");
+  CHECK(batch->events[0].event->body == CanonicalJson(event));
+  CHECK(batch->events[1].token == 0);
+  CHECK(batch->events[1].event->event.id == "e-2");
+  CHECK(*batch->in_flight == 2);  // until the core says it took them
+  core.router.set(zmq::sockopt::rcvtimeo, 100);
+  std::vector<zmq::message_t> more;
+  CHECK_FALSE(zmq::recv_multipart(core.router, std::back_inserter(more)));
+}
+
+TEST_CASE("Batches the core has not taken count against the high-water mark, in events",
+          "[connectors][bus]") {
+  FakeCore core;
+  IngestChannel channel(core.context, core.catalogs);
+  const Event event = Decode(kEvent);
+  const int per_batch = 1000;
+  auto queue_batch = [&](uint64_t first_token) {
+    for (int i = 0; i < per_batch; ++i) channel.Queue(event, first_token + i);
+  };
+  std::vector<uint64_t> refused;
+  auto flush = [&] {
+    channel.Flush([&](uint64_t token, const BusEvent& e) {
+      CHECK(e.event.id == "e-1");
+      refused.push_back(token);
+    });
+  };
+  for (int b = 0; b < kIngestHighWaterMark / per_batch; ++b) {
+    queue_batch(1 + b * per_batch);
+    flush();
+  }
+  CHECK(refused.empty());
+  queue_batch(1'000'000);  // one event too many: the whole batch is refused, in order
+  flush();
+  REQUIRE(refused.size() == per_batch);
+  CHECK(refused.front() == 1'000'000);
+  CHECK(refused.back() == 1'000'000 + per_batch - 1);
+
+  // The core takes one batch: room for one more.
+  auto frames = core.Receive();
+  std::unique_ptr<BusBatch> taken = TakeBatch(frames[3]);
+  REQUIRE(taken);
+  taken->in_flight->fetch_sub(static_cast<int64_t>(taken->events.size()));
+  refused.clear();
+  queue_batch(2'000'000);
+  flush();
+  CHECK(refused.empty());
+  // Free what the fake core never took.
+  core.router.set(zmq::sockopt::rcvtimeo, 100);
+  for (;;) {
+    std::vector<zmq::message_t> left;
+    if (!zmq::recv_multipart(core.router, std::back_inserter(left))) break;
+    TakeBatch(left[3]);
+  }
+}
+
 TEST_CASE("A truncated reply batch yields the replies before the cut", "[connectors][bus]") {
   std::string batch;
   AppendReply(batch, 5, "{}");
