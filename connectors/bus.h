@@ -4,12 +4,9 @@
 // queue is visible (EAGAIN → `overloaded`), never an unbounded buffer.
 //
 // Connector → core (DEALER → ROUTER at kIngestEndpoint), frames:
-//   [kind: "E" event | "B" batch | "D" dead letter] [token: u64] [payload]
+//   [kind: "E" event | "D" dead letter] [token: u64] [payload]
 //   "E": payload = the address of a heap BusEvent (ownership passes to the
 //        core); a reply is wanted when token != 0.
-//   "B": payload = the address of a heap BusBatch (ownership passes to the
-//        core): the events a connector read in one turn, each with its token,
-//        so that the core wakes once for them; token frame unused (0).
 //   "D": payload = the raw message (truncated to 4 KiB); a 2nd payload frame
 //        holds the error reply JSON. No reply.
 // Core → connector (same ROUTER, back to the DEALER): [replies], one frame
@@ -17,14 +14,12 @@
 // owes a connector once per loop turn, not one message per event.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
-#include <vector>
 
 #include <zmq.hpp>
 
@@ -35,8 +30,7 @@ namespace vigia::connectors {
 inline constexpr const char* kIngestEndpoint = "inproc://vigia.ingest";
 inline constexpr size_t kDeadLetterMax = 4096;
 // In-flight events one connector may have queued for the core before it
-// answers `overloaded` (as bus messages: the socket's high-water mark; in
-// batches: counted in events, BusBatch::in_flight).
+// answers `overloaded`.
 inline constexpr int kIngestHighWaterMark = 20000;
 
 inline zmq::message_t U64Frame(uint64_t v) { return zmq::message_t(&v, sizeof v); }
@@ -91,29 +85,6 @@ inline std::unique_ptr<BusEvent> TakeEvent(const zmq::message_t& m) {
   BusEvent* raw = nullptr;
   if (m.size() == sizeof raw) std::memcpy(&raw, m.data(), sizeof raw);
   return std::unique_ptr<BusEvent>(raw);
-}
-
-// Events on their way to the core together. The core subtracts their number
-// from `in_flight` (shared with the connector that counts what it sent) once it
-// has taken them.
-struct BusBatch {
-  std::shared_ptr<std::atomic<int64_t>> in_flight;
-  struct Item {
-    uint64_t token;  // != 0: a reply is wanted
-    std::unique_ptr<BusEvent> event;
-  };
-  std::vector<Item> events;
-};
-
-// As EventFrame/TakeEvent, for a batch.
-inline zmq::message_t BatchFrame(std::unique_ptr<BusBatch> b) {
-  BusBatch* raw = b.release();
-  return zmq::message_t(&raw, sizeof raw);
-}
-inline std::unique_ptr<BusBatch> TakeBatch(const zmq::message_t& m) {
-  BusBatch* raw = nullptr;
-  if (m.size() == sizeof raw) std::memcpy(&raw, m.data(), sizeof raw);
-  return std::unique_ptr<BusBatch>(raw);
 }
 
 }  // namespace vigia::connectors

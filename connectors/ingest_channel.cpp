@@ -39,39 +39,6 @@ bool IngestChannel::Submit(Event event, uint64_t token) {
   }
 }
 
-void IngestChannel::Queue(Event event, uint64_t token) {
-  if (!queued_) {
-    queued_ = std::make_unique<BusBatch>();
-    queued_->in_flight = in_flight_;
-  }
-  queued_->events.push_back({token, MakeBusEvent(std::move(event))});
-}
-
-void IngestChannel::Flush(
-    const std::function<void(uint64_t token, const BusEvent& event)>& refused) {
-  if (!queued_ || queued_->events.empty()) return;
-  const auto n = static_cast<int64_t>(queued_->events.size());
-  if (in_flight_->load(std::memory_order_acquire) + n <= kIngestHighWaterMark) {
-    in_flight_->fetch_add(n, std::memory_order_acq_rel);
-    zmq::message_t payload = BatchFrame(std::move(queued_));
-    bool sent = false;
-    try {
-      if (socket_.send(zmq::buffer("B", 1), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
-        // Once the first frame is queued, the rest of the message always is.
-        socket_.send(U64Frame(0), zmq::send_flags::sndmore);
-        socket_.send(payload, zmq::send_flags::none);
-        sent = true;
-      }
-    } catch (const zmq::error_t&) {
-    }
-    if (sent) return;
-    queued_ = TakeBatch(payload);  // back from the unsent frame
-    in_flight_->fetch_sub(n, std::memory_order_acq_rel);
-  }
-  for (const BusBatch::Item& item : queued_->events) refused(item.token, *item.event);
-  queued_.reset();
-}
-
 void IngestChannel::DeadLetter(std::string_view raw, const EventError& error) {
   const std::string reply = RenderError(error);
   const size_t n = std::min(raw.size(), kDeadLetterMax);

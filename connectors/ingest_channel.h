@@ -5,7 +5,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,7 +12,6 @@
 
 #include <zmq.hpp>
 
-#include "connectors/bus.h"
 #include "core/event.h"
 #include "core/event_decoder.h"
 
@@ -39,16 +37,6 @@ class IngestChannel {
   // the core's queue is full: the caller answers `overloaded`.
   bool Submit(Event event, uint64_t token);
 
-  // As Submit(), but held until Flush(), which hands every event queued since
-  // the last one to the core in one bus message: a connector that reads
-  // several events in one turn queues them, then flushes once.
-  void Queue(Event event, uint64_t token);
-  // Sends what Queue() gathered. When the core already holds
-  // kIngestHighWaterMark events of this channel's batches, or its queue is
-  // full, none is sent: `refused` is called for each (the caller answers
-  // `overloaded`), in the order queued.
-  void Flush(const std::function<void(uint64_t token, const BusEvent& event)>& refused);
-
   // Records a rejected message (dead letter) with its error reply.
   void DeadLetter(std::string_view raw, const EventError& error);
 
@@ -68,11 +56,6 @@ class IngestChannel {
   std::string_view unread_;  // its replies not yet returned by TryReceive
   const CatalogHandle& catalogs_;
   std::shared_ptr<const Catalogs> in_use_;  // keeps the decoder's catalogs alive
-  std::unique_ptr<BusBatch> queued_;        // not yet flushed; null when none
-  // Events of this channel's batches the core has not taken yet. Shared with
-  // the batches: the core may take one after the channel is gone.
-  const std::shared_ptr<std::atomic<int64_t>> in_flight_ =
-      std::make_shared<std::atomic<int64_t>>(0);
 };
 
 }  // namespace vigia::connectors

@@ -56,14 +56,11 @@ void ZmqConnector::Run(IngestChannel& channel, EventDecoder& decoder, const std:
     if (curve_) clients_ = curve_->clients->load();  // keys reloaded (SIGHUP): likewise
     if (items[1].revents & ZMQ_POLLIN)
       while (auto reply = channel.TryReceive()) Reply(reply->token, reply->json);
-    if (items[0].revents & ZMQ_POLLIN) {
+    if (items[0].revents & ZMQ_POLLIN)
       for (int i = 0; i < 256; ++i) {  // a batch, then look at replies again
         if (!(socket_.get(zmq::sockopt::events) & ZMQ_POLLIN)) break;
         OnMessage(channel, decoder);
       }
-      // The valid ones go to the core in one message.
-      channel.Flush([&](uint64_t token, const BusEvent& e) { Overloaded(channel, token, e); });
-    }
     if (!pending_.empty()) FlushPending();
   }
   // Stopped: read nothing new, but every event handed to the core still gets
@@ -107,25 +104,19 @@ void ZmqConnector::OnMessage(IngestChannel& channel, EventDecoder& decoder) {
       return;
     }
   }
+  const std::string id = event->id;
   uint64_t token = 0;
   if (mode_ == ZmqMode::kAck) token = next_token_++;
-  channel.Queue(std::move(*event), token);
-  if (mode_ == ZmqMode::kAck) waiting_.emplace(token, std::move(frames));
-}
-
-void ZmqConnector::Overloaded(IngestChannel& channel, uint64_t token, const BusEvent& e) {
-  stats_.overloaded.fetch_add(1, std::memory_order_relaxed);
-  if (mode_ != ZmqMode::kAck) {
-    channel.DeadLetter(e.body,
-                       {ErrorCode::kOverloaded, e.event.id, "", "the daemon is shedding load"});
+  if (!channel.Submit(std::move(*event), token)) {
+    stats_.overloaded.fetch_add(1, std::memory_order_relaxed);
+    if (mode_ == ZmqMode::kAck)
+      SendReply(frames, RenderError({ErrorCode::kOverloaded, id, "",
+                                     "the daemon is shedding load; retry later"}));
+    else
+      channel.DeadLetter(json, {ErrorCode::kOverloaded, id, "", "the daemon is shedding load"});
     return;
   }
-  auto it = waiting_.find(token);
-  if (it == waiting_.end()) return;
-  auto envelope = std::move(it->second);
-  waiting_.erase(it);
-  SendReply(envelope, RenderError({ErrorCode::kOverloaded, e.event.id, "",
-                                   "the daemon is shedding load; retry later"}));
+  if (mode_ == ZmqMode::kAck) waiting_.emplace(token, std::move(frames));
 }
 
 std::string_view ZmqConnector::Forbidden(const zmq::message_t& body, const Event& event,

@@ -54,11 +54,7 @@ class ZmqConnector : public Connector {
   const std::string& bound_endpoint() const { return bound_; }
 
  private:
-  // Reads one message: an invalid one is answered at once, a valid one queued
-  // on `channel` (flushed after the turn's reads).
   void OnMessage(IngestChannel& channel, EventDecoder& decoder);
-  // The core could not take a queued event: answers (or dead-letters) it.
-  void Overloaded(IngestChannel& channel, uint64_t token, const BusEvent& e);
   // With Curve: "source" or "region" when the message's client may not send
   // `event`, else empty. Sets `client` to the client's name.
   std::string_view Forbidden(const zmq::message_t& body, const Event& event, std::string& client) const;

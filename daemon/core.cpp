@@ -215,8 +215,7 @@ void Core::Run(const std::atomic<bool>& stop) {
                            std::chrono::milliseconds(0), timeout);
     zmq::poll(items.data(), items.size(), timeout);
     if (items[0].revents & ZMQ_POLLIN)
-      for (size_t n = 0; n < 1024 && (ingest_.get(zmq::sockopt::events) & ZMQ_POLLIN);)
-        n += OnIngest();
+      for (int i = 0; i < 1024 && (ingest_.get(zmq::sockopt::events) & ZMQ_POLLIN); ++i) OnIngest();
     if (durable_item != SIZE_MAX && (items[durable_item].revents & ZMQ_POLLIN)) OnDurable();
     SendReplies();  // before the slower work below (queries, alert writes)
     if (outcome_item != SIZE_MAX && (items[outcome_item].revents & ZMQ_POLLIN)) OnNotifierOutcomes();
@@ -279,11 +278,11 @@ void Core::WarnCappedRules() {
   }
 }
 
-size_t Core::OnIngest() {
+void Core::OnIngest() {
   std::vector<zmq::message_t>& frames = ingest_frames_;
   frames.clear();
-  if (!zmq::recv_multipart(ingest_, std::back_inserter(frames), zmq::recv_flags::dontwait)) return 1;
-  if (frames.size() < 4) return 1;
+  if (!zmq::recv_multipart(ingest_, std::back_inserter(frames), zmq::recv_flags::dontwait)) return;
+  if (frames.size() < 4) return;
   const zmq::message_t& connector = frames[0];
   const std::string_view kind(static_cast<const char*>(frames[1].data()), frames[1].size());
   const uint64_t token = connectors::FrameU64(frames[2]);
@@ -295,28 +294,13 @@ size_t Core::OnIngest() {
     for (size_t c = 0; c < kErrorCodeCount; ++c)
       if (ToString(static_cast<ErrorCode>(c)) == code) ++rejected_[c];
     AddDeadLetter(now_(), frames[3].to_string(), std::move(reply));
-    return 1;
+    return;
   }
 
-  const std::string_view peer(static_cast<const char*>(connector.data()), connector.size());
-  if (kind == "B") {
-    std::unique_ptr<connectors::BusBatch> batch = connectors::TakeBatch(frames[3]);
-    if (!batch) return 1;
-    batch->in_flight->fetch_sub(static_cast<int64_t>(batch->events.size()),
-                                std::memory_order_acq_rel);
-    received_ += batch->events.size() - 1;  // the message was counted above
-    for (connectors::BusBatch::Item& item : batch->events)
-      OnEvent(peer, item.token, std::move(item.event));
-    return std::max<size_t>(batch->events.size(), 1);
-  }
-  OnEvent(peer, token, connectors::TakeEvent(frames[3]));
-  return 1;
-}
-
-void Core::OnEvent(std::string_view peer, uint64_t token,
-                   std::unique_ptr<connectors::BusEvent> ingested) {
+  std::unique_ptr<connectors::BusEvent> ingested = connectors::TakeEvent(frames[3]);
   if (!ingested) return;
   Event* const event = &ingested->event;
+  const std::string_view peer(static_cast<const char*>(connector.data()), connector.size());
   const TimeUs now = std::max(now_(), last_arrival_);  // non-decreasing
   // The engine's arrival: during the startup grace, events queued while the
   // daemon was down count as having arrived when it went down.

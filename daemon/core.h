@@ -157,11 +157,7 @@ class Core : public engine::AlertSink {
 
   std::string OpenStorage();
   std::string Recover();
-  // Reads one bus message from a connector; returns the events it held (at least 1).
-  size_t OnIngest();
-  // One event from a connector (`peer`, its routing id); a reply when token != 0.
-  void OnEvent(std::string_view peer, uint64_t token,
-               std::unique_ptr<connectors::BusEvent> ingested);
+  void OnIngest();
   void OnDurable();
   void Evaluate(Event& event);
   void Tick();
