@@ -225,6 +225,8 @@ void Core::Run(const std::atomic<bool>& stop) {
   // Drain: every event already handed over is journaled, evaluated and answered.
   while (ingest_.get(zmq::sockopt::events) & ZMQ_POLLIN) OnIngest();
   SendReplies();
+  // The last alerts' deliveries reach the dispatcher before it stops.
+  if (db_) FlushWrites();
   StopNotifier();
   CloseStorage();
   SendReplies();
@@ -258,7 +260,11 @@ void Core::Tick() {
   // The duplicate check's segment grows a little every tick, so a checkpoint
   // only closes it.
   dedup_.ExtendSegments(dedup_evaluated_, kSegmentKeysPerTick, kSegmentBytes);
-  if (now >= next_checkpoint_ && WriteCheckpoint(false))
+  // A checkpoint covers every event evaluated so far, so their alert rows are
+  // written first: recovery replays only the journal after it, and would not
+  // raise them again.
+  if (now >= next_checkpoint_) FlushWrites();
+  if (now >= next_checkpoint_ && !WritesPending() && WriteCheckpoint(false))
     next_checkpoint_ = now + options_.checkpoint_every;
   if (now >= next_retention_) {
     ApplyRetention();
