@@ -75,3 +75,24 @@ TEST_CASE("An empty position table finds nothing and erases nothing", "[engine][
   CHECK(table.size() == 0);
   CHECK(table.Find(7, [](uint64_t) { return true; }) == nullptr);
 }
+
+TEST_CASE("A position table moved from is empty and usable", "[engine][dedup]") {
+  PositionTable table;
+  for (uint64_t p = 0; p < 100; ++p) table.Insert(p * 7919, p);
+  PositionTable moved(std::move(table));
+  CHECK(moved.size() == 100);
+  CHECK(table.size() == 0);  // NOLINT(bugprone-use-after-move): what is checked
+  CHECK(table.capacity() == 0);
+  table.Insert(5, 1);
+  CHECK(table.size() == 1);
+  CHECK(table.capacity() == 16);
+  const uint64_t* at = table.Find(5, [](uint64_t p) { return p == 1; });
+  REQUIRE(at != nullptr);
+  CHECK(*at == 1);
+  table = std::move(moved);
+  CHECK(table.size() == 100);
+  CHECK(moved.size() == 0);  // NOLINT(bugprone-use-after-move)
+  const uint64_t* found = table.Find(42 * 7919, [](uint64_t p) { return p == 42; });
+  REQUIRE(found != nullptr);
+  CHECK(*found == 42);
+}

@@ -17,6 +17,20 @@ namespace vigia::engine::detail {
 
 class PositionTable {
  public:
+  PositionTable() = default;
+  PositionTable(PositionTable&& other) noexcept
+      : slots_(std::exchange(other.slots_, {})),
+        size_(std::exchange(other.size_, 0)),
+        shift_(std::exchange(other.shift_, 64)) {}
+  PositionTable& operator=(PositionTable&& other) noexcept {
+    slots_ = std::exchange(other.slots_, {});
+    size_ = std::exchange(other.size_, 0);
+    shift_ = std::exchange(other.shift_, 64);
+    return *this;
+  }
+  PositionTable(const PositionTable&) = default;
+  PositionTable& operator=(const PositionTable&) = default;
+
   // The position of the entry for the key hashed to `hash` for which
   // `same(position)` is true, or null. The pointer lets the caller move the
   // key to a newer record; it is valid until the next Insert() or Erase().
