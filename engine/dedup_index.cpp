@@ -16,14 +16,22 @@ DedupIndex& DedupIndex::operator=(DedupIndex&&) noexcept = default;
 
 uint64_t DedupIndex::Hash(std::string_view key) { return std::hash<std::string_view>{}(key); }
 
+const uint64_t* DedupIndex::KnownAt(std::string_view key, uint64_t hash) const {
+  return seen_.Find(hash, [&](uint64_t p) { return At(p).key == key; });
+}
+
+uint64_t* DedupIndex::KnownAt(std::string_view key, uint64_t hash) {
+  return const_cast<uint64_t*>(std::as_const(*this).KnownAt(key, hash));
+}
+
 const DedupIndex::Recorded* DedupIndex::Known(std::string_view key, uint64_t hash) const {
-  const uint64_t* at = seen_.Find(hash, [&](uint64_t p) { return At(p).key == key; });
+  const uint64_t* at = KnownAt(key, hash);
   return at ? &At(*at) : nullptr;
 }
 
 void DedupIndex::Learn(uint64_t hash, uint64_t position) {
   const Recorded& r = At(position);
-  uint64_t* known = seen_.Find(hash, [&](uint64_t p) { return At(p).key == r.key; });
+  uint64_t* known = KnownAt(r.key, hash);
   if (!known)
     seen_.Insert(hash, position);
   else if (At(*known).arrival <= r.arrival)
@@ -37,7 +45,7 @@ DedupIndex::Verdict DedupIndex::Check(const Event& e, TimeUs arrival) {
   key.append(e.id);
   const uint64_t hash = Hash(key);
   const uint64_t content = ContentHash(e);
-  uint64_t* known = seen_.Find(hash, [&](uint64_t p) { return At(p).key == key; });
+  uint64_t* known = KnownAt(key, hash);
   if (known && At(*known).arrival >= arrival - window_)
     return At(*known).content == content ? Verdict::kDuplicate : Verdict::kConflict;
   // New (or known only from before the window): record it, then forget what the

@@ -79,6 +79,10 @@ class DedupIndex {
     std::string key;   // source \x1f id
   };
   static uint64_t Hash(std::string_view key);
+  // The position of the record the key is known from, in seen_ (so that it can
+  // be moved to a newer record), or null.
+  const uint64_t* KnownAt(std::string_view key, uint64_t hash) const;
+  uint64_t* KnownAt(std::string_view key, uint64_t hash);
   // The record the key is known from, or null.
   const Recorded* Known(std::string_view key, uint64_t hash) const;
   // Makes the key known from the record at `position`, as Check() and the
