@@ -253,18 +253,19 @@ void Core::Tick() {
     if (notifier_) notifier_->AfterCommit();
     return;
   }
-  if (const auto steady = std::chrono::steady_clock::now(); steady >= next_flush_ && WritesPending()) {
+  // A checkpoint covers every event evaluated so far, so their alert rows are
+  // written first, whatever the time: recovery replays only the journal after
+  // it, and would not raise them again.
+  const bool checkpoint_due = now >= next_checkpoint_;
+  if (const auto steady = std::chrono::steady_clock::now();
+      WritesPending() && (steady >= next_flush_ || checkpoint_due)) {
     FlushWrites();
     next_flush_ = steady + kFlushEvery;
   }
   // The duplicate check's segment grows a little every tick, so a checkpoint
   // only closes it.
   dedup_.ExtendSegments(dedup_evaluated_, kSegmentKeysPerTick, kSegmentBytes);
-  // A checkpoint covers every event evaluated so far, so their alert rows are
-  // written first: recovery replays only the journal after it, and would not
-  // raise them again.
-  if (now >= next_checkpoint_) FlushWrites();
-  if (now >= next_checkpoint_ && !WritesPending() && WriteCheckpoint(false))
+  if (checkpoint_due && !WritesPending() && WriteCheckpoint(false))
     next_checkpoint_ = now + options_.checkpoint_every;
   if (now >= next_retention_) {
     ApplyRetention();
