@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Engine::SaveState and Engine::LoadState (checkpoint.h).
 //
-// The engine's body, format 1:
+// The engine's body, format 2 (format 1, still read, lacks what is marked [2]):
 //   clock (i64; INT64_MIN before the first event), last seq, evaluation order,
 //     events since the last sweep, sweep period
 //   records — the events held by state, each stored once however many rules and
@@ -9,12 +9,18 @@
 //     time − previous time (i64), id, region, has subject (u8) [subject],
 //     groups (count, strings), depth, root events (count, strings)
 //   rules: count, then per rule: id, the 9 counters, variants: count, then per
-//     variant: FNV-1a 64 of its state signature (fixed 8 bytes), keys: count,
+//     variant: FNV-1a 64 of its state signature (fixed 8 bytes), [2] the
+//     evaluation order it began at (VariantState::born), keys: count,
 //     then per key in key order: key values (count, strings), has last alert
 //     (u8) [last alert (i64)], entries, steps (count, then entries per step:
 //     a sequence's candidates, held in one list tagged by step; 0 for the others),
 //     open (u8), opened at (i64), deadline (i64), fired alerts (count, then per
 //     alert: id, opened at (i64), deadline (i64))
+//   [2] closing-event logs (detail/closer_log.h): count, then per table in
+//     `by` order: its `by` signature, its conditions (count, strings; bit i is
+//     the i-th), nodes: count, then per node in key order: key values (count,
+//     strings), events: count, then per event in arrival order: record index,
+//     clock (i64), condition bits, alert (u8)
 //   entries: count, then per entry: record index, distinct value
 // An entry's time and order are its record's: both are set once per evaluated
 // event (Engine::Evaluate), and every entry of that event shares its record.
@@ -23,6 +29,7 @@
 #include <optional>
 
 #include "engine/detail/byte_codec.h"
+#include "engine/detail/closer_log.h"
 #include "engine/detail/engine_internal.h"
 #include "engine/engine.h"
 
@@ -37,7 +44,7 @@ using detail::Record;
 namespace {
 
 inline constexpr std::string_view kMagic = "VGCE";
-inline constexpr uint64_t kVersion = 1;
+inline constexpr uint64_t kVersion = 2;  // reads 1 too
 
 // Event times (years 1-9999) and the deadlines built from them fit with room
 // to spare; loaded times outside this range are rejected, so that the engine's
@@ -211,6 +218,13 @@ std::string Engine::SaveState() const {
                 [](const auto* a, const auto* b) { return a->first < b->first; });
     }
   }
+  // The logs, tables in `by` order and keys in key order.
+  std::map<std::string_view, const detail::LogTable*> tables;
+  for (const auto& [by, table] : log_tables_) {
+    tables.emplace(by, table.get());
+    for (const auto& kv : table->nodes)
+      for (const detail::LoggedCloser& c : kv.second.log()) by_order.emplace(c.rec->order, c.rec);
+  }
 
   ByteWriter w(kMagic, kVersion);
   w.I64(clock_);
@@ -245,18 +259,41 @@ std::string Engine::SaveState() const {
     w.U64(r.variants.size());
     for (uint32_t v = 0; v < r.variants.size(); ++v) {
       w.Fixed64(detail::Fnv1a64(r.state_signatures[v]));
+      w.U64(state_[r.index]->variants[v].born);
       const auto& keys = sorted[r.index][v];
       w.U64(keys.size());
       for (const auto* kv : keys) WriteKey(w, kv->first, kv->second, index, StepLists(*r.rule));
+    }
+  }
+
+  w.U64(tables.size());
+  for (const auto& [by, table] : tables) {
+    w.Str(by);
+    WriteStrings(w, table->conditions);
+    std::vector<const std::pair<const std::string, detail::LogNode>*> nodes;
+    for (const auto& kv : table->nodes) nodes.push_back(&kv);
+    std::sort(nodes.begin(), nodes.end(),
+              [](const auto* a, const auto* b) { return a->first < b->first; });
+    w.U64(nodes.size());
+    for (const auto* kv : nodes) {
+      WriteStrings(w, detail::KeyValues(kv->first));
+      w.U64(kv->second.log().size());
+      for (const detail::LoggedCloser& c : kv->second.log()) {
+        w.U64(index.at(c.rec));
+        w.I64(c.clock);
+        w.U64(c.conditions);
+        w.U8(c.is_alert);
+      }
     }
   }
   return std::move(w).Finish();
 }
 
 Result<CheckpointStats, CheckpointError> Engine::LoadState(std::string_view blob) {
-  auto opened = ByteReader::Open(blob, kMagic, kVersion);
+  auto opened = ByteReader::Open(blob, kMagic, 1, kVersion);
   if (!opened) return MakeError(opened.error());
   ByteReader& r = *opened;
+  const bool logs = r.version() >= 2;
 
   const TimeUs clock = r.I64();
   if (clock != INT64_MIN && !InRange(clock)) r.Fail();
@@ -300,6 +337,10 @@ Result<CheckpointStats, CheckpointError> Engine::LoadState(std::string_view blob
     current.emplace(cr.rule->id, cr.index);
     auto st = std::make_unique<detail::RuleState>();
     st->variants.resize(cr.variants.size());
+    for (auto& vs : st->variants) {
+      vs.id = next_state_id_++;
+      vs.born = order;  // unless loaded: begins now
+    }
     state.push_back(std::move(st));
   }
   std::vector<RuleCounters> counters(rules_->rules().size());
@@ -325,6 +366,11 @@ Result<CheckpointStats, CheckpointError> Engine::LoadState(std::string_view blob
                         (digest == detail::Fnv1a64(cr->state_signatures[v]) ||
                          digest == cr->legacy_state_digests[v]);
       ++(keep ? stats.variants_kept : stats.variants_dropped);
+      // Format 1 kept every closing event in the rules' states: nothing
+      // logged before the checkpoint is the state's to take.
+      const uint64_t born = logs ? r.U64() : 0;
+      if (born > order) r.Fail();
+      if (keep) state[cr->index]->variants[v].born = born;
       detail::VariantState dropped;
       auto& keys = keep ? state[cr->index]->variants[v].keys : dropped.keys;
       const size_t key_count = r.Count();
@@ -344,8 +390,44 @@ Result<CheckpointStats, CheckpointError> Engine::LoadState(std::string_view blob
       if (keep) stats.keys += keys.size();
     }
   }
+  std::unordered_map<std::string, std::unique_ptr<detail::LogTable>> tables;
+  size_t logged_keys = 0;
+  const size_t table_count = logs ? r.Count() : 0;
+  for (size_t i = 0; i < table_count && r.ok(); ++i) {
+    auto& table = tables[r.Str()];
+    if (table) r.Fail();  // the same `by` twice
+    table = std::make_unique<detail::LogTable>();
+    table->conditions = ReadStrings(r);
+    if (table->conditions.size() > detail::kMaxLoggedConditions) r.Fail();
+    const uint64_t known_bits = table->conditions.size() == 64
+                                    ? ~uint64_t{0}
+                                    : (uint64_t{1} << table->conditions.size()) - 1;
+    const size_t node_count = r.Count();
+    for (size_t n = 0; n < node_count && r.ok(); ++n) {
+      std::string key;
+      for (const auto& value : ReadStrings(r)) detail::AppendKeyPart(key, value);
+      auto [at, inserted] = table->nodes.try_emplace(std::move(key));
+      if (!inserted) r.Fail();  // a key twice
+      ++logged_keys;
+      const size_t events = r.Count();
+      if (events > detail::kMaxLoggedClosers) r.Fail();
+      for (size_t e = 0; e < events && r.ok(); ++e) {
+        const uint64_t rec = r.U64();
+        detail::LoggedCloser c;
+        c.clock = ReadTime(r);
+        c.conditions = r.U64();
+        c.is_alert = ReadBool(r);
+        if (rec >= records.size() || c.conditions == 0 || (c.conditions & ~known_bits) != 0) {
+          r.Fail();
+          break;
+        }
+        c.rec = records[rec].get();
+        at->second.Append(c);
+      }
+    }
+  }
   // Before the first event there is no state (and the clock cannot be subtracted from).
-  if (clock == INT64_MIN && stats.keys > 0) r.Fail();
+  if (clock == INT64_MIN && (stats.keys > 0 || logged_keys > 0)) r.Fail();
   if (!r.done()) return MakeError(CheckpointError::kMalformed);
 
   std::set<Deadline> deadlines;
@@ -361,6 +443,9 @@ Result<CheckpointStats, CheckpointError> Engine::LoadState(std::string_view blob
   order_ = order;
   events_since_sweep_ = events_since_sweep;
   sweep_after_ = sweep_after;
+  log_tables_ = std::move(tables);
+  ResetCaches();
+  SetUpLogs(/*reborn=*/false);
   return stats;
 }
 

@@ -307,8 +307,11 @@ CompiledRules::CompiledRules(std::shared_ptr<const rules::RuleSet> set,
     rules_.push_back(std::move(c));
   }
 
-  key_slots_ = key_slot.size();
-  test_slots_ = test_slot.size();
+  for (auto [slots, signatures] : {std::pair{&key_slot, &key_slot_signatures_},
+                                   std::pair{&test_slot, &test_slot_signatures_}}) {
+    signatures->resize(slots->size());
+    for (auto& [signature, at] : *slots) (*signatures)[at] = signature;
+  }
   // Per type, then category, then region: the candidates an event can open
   // or close. A null value stands for any value no rule of the list names
   // (or none: an event without category or region).

@@ -80,8 +80,14 @@ class CompiledRules {
 
   const std::vector<CompiledRule>& rules() const { return rules_; }
   // Distinct `by` lists and distinct conditions among the rules (see the slots).
-  size_t key_slots() const { return key_slots_; }
-  size_t test_slots() const { return test_slots_; }
+  size_t key_slots() const { return key_slot_signatures_.size(); }
+  size_t test_slots() const { return test_slot_signatures_.size(); }
+  // What a slot stands for, the same text in any rule set: the `by` fields'
+  // names, or the condition (with its exact values).
+  const std::string& key_slot_signature(uint32_t slot) const { return key_slot_signatures_[slot]; }
+  const std::string& test_slot_signature(uint32_t slot) const {
+    return test_slot_signatures_[slot];
+  }
   const rules::RuleSet& set() const { return *set_; }
 
   // The rules an event of `type`, `category` and `region` may touch, in rule
@@ -113,7 +119,7 @@ class CompiledRules {
 
   std::shared_ptr<const rules::RuleSet> set_;
   std::vector<CompiledRule> rules_;
-  size_t key_slots_ = 0, test_slots_ = 0;
+  std::vector<std::string> key_slot_signatures_, test_slot_signatures_;
   StringMap<TypeIndex> by_type_;
   TypeIndex any_type_;
 };

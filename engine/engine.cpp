@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "engine/detail/closer_log.h"
 #include "engine/detail/engine_internal.h"
 #include "engine/detail/state.h"
 
@@ -17,10 +18,17 @@ Engine::Engine(std::shared_ptr<const CompiledRules> rules, AlertSink& sink)
   for (const auto& r : rules_->rules()) {
     auto st = std::make_unique<detail::RuleState>();
     st->variants.resize(r.variants.size());
+    for (auto& vs : st->variants) vs.id = next_state_id_++;
     state_.push_back(std::move(st));
   }
   counters_.resize(rules_->rules().size());
   ResetCaches();
+  SetUpLogs(/*reborn=*/false);
+}
+
+void Engine::set_log_closers(bool on) {
+  log_closers_ = on;
+  SetUpLogs(/*reborn=*/false);
 }
 
 Engine::~Engine() = default;
@@ -28,6 +36,8 @@ Engine::~Engine() = default;
 void Engine::ResetCaches() {
   keys_.assign(rules_->key_slots(), Key{});
   tested_.assign(rules_->test_slots(), Tested{});
+  slot_logs_.assign(rules_->key_slots(), SlotLog{});
+  noted_slots_.clear();
 }
 
 void Engine::Process(const Event& event) {
@@ -95,6 +105,7 @@ void Engine::Evaluate(const Event& e, const Alert* source) {
       EvaluateRule(r, EventView{&e, &g}, rec, is_alert, c);
     }
   }
+  if (!noted_slots_.empty()) LogNoted(rec.get(), is_alert);
 }
 
 const detail::Record* Engine::LazyRecord::get() {
@@ -170,16 +181,42 @@ void Engine::EvaluateSequence(const CompiledRule& r, const EventView& view, Lazy
   if (!closing && opening_variant < 0) return;
   const Key* key = KeyOf(r, view);
   if (!key) return;
+  // A logging rule's key has a state only once opened: a closing event goes to
+  // the states there are, and to the log for those to come.
+  const RuleLog& log = rule_log_[r.index];
+  if (log.table && closing) {
+    uint64_t bits = 0;
+    for (size_t j = 1; j < k; ++j)
+      if (steps[j]) bits |= log.step_bits[j - 1];
+    NoteClosing(r.key_slot, bits);
+  }
+  auto variant_state = [&](uint32_t v, bool opens) -> KeyState* {
+    if (!log.table) return StateFor(r, v, *key);
+    if (opens) return OpenLogged(r, v, *key);
+    const detail::LogNode* node = LogNodeOf(r.key_slot, *key, /*create=*/false);
+    return node && node->IsOpen(state_[r.index]->variants[v].id)
+               ? FindState(r, v, {key->text, key->hash})
+               : nullptr;
+  };
+  auto is_late = [&](uint32_t v) { return !is_alert && e.time < clock_ - r.variants[v].lateness; };
   bool late = false;
   Entry entry{e.time, rec.get()};
   for (uint32_t v = 0; v < r.variants.size(); ++v) {
     const bool opens = opening_variant == static_cast<int64_t>(v);
     if (!closing && !opens) continue;
-    if (!is_alert && e.time < clock_ - r.variants[v].lateness) { late = true; continue; }
+    if (is_late(v)) {
+      late = true;
+      continue;
+    }
     steps[0] = opens;
-    // At most one firing per event and key, across the variants too.
-    KeyState* ks = StateFor(r, v, *key);
-    if (ks && OnSequence(r, v, key->text, *ks, entry, steps)) break;
+    KeyState* ks = variant_state(v, opens);
+    if (!ks || !OnSequence(r, v, key->text, *ks, entry, steps)) continue;
+    // At most one firing per event and key, across the variants too: the later
+    // variants do not take the event, so those logging take the log without it.
+    if (log.table && closing)
+      for (uint32_t later = v + 1; later < r.variants.size(); ++later)
+        if (!is_late(later)) OpenLogged(r, later, *key);
+    break;
   }
   if (late) ++counters_[r.index].late;
 }
@@ -279,6 +316,10 @@ void Engine::SwapRules(std::shared_ptr<const CompiledRules> rules) {
   for (const CompiledRule& r : rules->rules()) {
     auto st = std::make_unique<detail::RuleState>();
     st->variants.resize(r.variants.size());
+    for (auto& vs : st->variants) {
+      vs.id = next_state_id_++;
+      vs.born = order_;
+    }
     auto it = old_index.find(r.rule->id);
     if (it != old_index.end()) {
       const CompiledRule& old = rules_->rules()[it->second];
@@ -309,6 +350,7 @@ void Engine::SwapRules(std::shared_ptr<const CompiledRules> rules) {
   counters_ = std::move(counters);
   deadlines_ = std::move(deadlines);
   ResetCaches();
+  SetUpLogs(/*reborn=*/true);
 }
 
 bool Engine::Cooling(const CompiledRule& r, uint32_t v, const KeyState& ks, TimeUs time) const {
@@ -352,11 +394,14 @@ void Engine::Sweep() {
                        clock_ < ks.last_alert + *var.cooldown + detail::CooldownHorizon(r, var);
         bool empty =
             ks.entries.empty() && !ks.open() && (!ks.timer || ks.timer->fired.empty()) && !cooling;
+        // A logging sequence keeps its key while the log holds an event it took.
+        if (empty && rule_log_[r.index].table) empty = !KeepForLog(r, v, it->first);
         // A heartbeat keeps its last beat (the newest time seen) while armed or fired.
         it = empty ? keys.erase(it) : std::next(it);
       }
     }
   }
+  SweepLogs();
   interner_->Sweep();
   sweep_after_ = std::max<uint64_t>(4096, open_keys());
 }

@@ -31,6 +31,8 @@ namespace vigia::engine {
 namespace detail {
 struct HashedKey;
 class Interner;
+class LogNode;
+struct LogTable;
 struct KeyState;
 struct RuleState;
 struct Record;
@@ -44,7 +46,9 @@ struct RuleCounters {
   uint64_t suppressed = 0;   // firings suppressed by cooldown
   uint64_t late = 0;         // events older than clock − lateness, not seen
   uint64_t no_key = 0;       // events lacking a `by` field
-  uint64_t dropped = 0;      // state entries dropped by a cap
+  // State entries dropped by a cap. A sequence's closing events that waited in
+  // the log for their key's first opener are counted when it takes them.
+  uint64_t dropped = 0;
   uint64_t ignored_hints = 0;  // attrs.next_checkin_within out of range or malformed
   uint64_t retractions = 0;
   uint64_t search_exhausted = 0;  // sequence searches cut short (hostile input)
@@ -106,6 +110,10 @@ class Engine {
   void set_max_keys(size_t n) { max_keys_ = n; }
   // Number of (rule, variant, key) states held.
   size_t open_keys() const;
+  // Whether sequences log their closing events once per key (the default) or
+  // each keeps its own, as every sequence did before: the same output either
+  // way, which the tests compare. REQUIRES: before the first event.
+  void set_log_closers(bool on);
 
   // Frees expired windows, candidates and empty keys now (it also happens
   // periodically on its own).
@@ -195,6 +203,32 @@ class Engine {
   bool Cooling(const CompiledRule& r, uint32_t v, const detail::KeyState& ks, TimeUs time) const;
   void PruneKey(const CompiledRule& r, uint32_t v, detail::KeyState& ks);
 
+  // The closing events of sequences, logged once per key (detail/closer_log.h;
+  // closer_log.cpp). After the rules or the tables change: which rules log, in
+  // which table, with which bits; a state that begins to log is registered with
+  // its keys' nodes (`reborn`: and takes only the events logged from then on).
+  void SetUpLogs(bool reborn);
+  // The log node of the event's key in `slot`'s table, looked up once per
+  // event; nullptr when there is none and `create` is false.
+  detail::LogNode* LogNodeOf(uint32_t slot, const Key& key, bool create);
+  // The state of a logging sequence's key for an opening event: made (with the
+  // closing events logged before it) if new; nullptr at max_keys_.
+  detail::KeyState* OpenLogged(const CompiledRule& r, uint32_t v, const Key& key);
+  // `ks`: new. Takes the logged closing events that the rule's variant would
+  // have kept, as OnSequence would have kept them.
+  void TakeLogged(const CompiledRule& r, uint32_t v, const detail::LogNode& node,
+                  detail::KeyState& ks);
+  // Notes that the event matched closing conditions (`bits`) of slot's table.
+  void NoteClosing(uint32_t slot, uint64_t bits);
+  // Logs the event noted by NoteClosing (end of Evaluate).
+  void LogNoted(const detail::Record* rec, bool is_alert);
+  // Sweep: whether an empty logging state must stay, because the log still
+  // holds an event it may have taken (which a new state would take again); if
+  // not, its node forgets it. Then SweepLogs drops expired events, the states
+  // gone and the empty nodes.
+  bool KeepForLog(const CompiledRule& r, uint32_t v, const std::string& key);
+  void SweepLogs();
+
   std::shared_ptr<const CompiledRules> rules_;
   AlertSink& sink_;
   TimeUs clock_ = INT64_MIN;
@@ -218,6 +252,27 @@ class Engine {
     bool result = false;
   };
   std::vector<Tested> tested_;  // per test slot
+  // The closing-event logs. Per rule: its table and its closing steps' bits
+  // (nullptr: the rule keeps its closing events itself).
+  struct RuleLog {
+    detail::LogTable* table = nullptr;
+    std::vector<uint64_t> step_bits;  // step j ≥ 1 at j − 1
+  };
+  bool log_closers_ = true;
+  // By `by` signature.
+  std::unordered_map<std::string, std::unique_ptr<detail::LogTable>> log_tables_;
+  std::vector<RuleLog> rule_log_;              // per rule
+  std::vector<detail::LogTable*> slot_table_;  // per key slot (nullptr: no rule logs)
+  std::vector<bool> logging_states_;           // by VariantState::id
+  uint32_t next_state_id_ = 0;
+  struct SlotLog {
+    uint64_t evaluation = 0;  // the Evaluate call the rest is for
+    bool looked_up = false;
+    detail::LogNode* node = nullptr;
+    uint64_t bits = 0;  // closing conditions matched (NoteClosing)
+  };
+  std::vector<SlotLog> slot_logs_;     // per key slot
+  std::vector<uint32_t> noted_slots_;  // with bits, this evaluation
   // Scratch buffers reused across events (no allocation per event).
   std::vector<uint8_t> steps_scratch_;  // bytes, not bits: tested per candidate
   std::vector<uint32_t> step_counts_;  // OnSequence: candidates per step

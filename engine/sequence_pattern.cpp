@@ -9,10 +9,10 @@ namespace vigia::engine {
 
 using detail::Entry;
 using detail::KeyState;
+using detail::kMaxCandidatesPerStep;
 
 namespace {
 
-inline constexpr size_t kMaxCandidatesPerStep = 32;
 inline constexpr size_t kMaxSearchSteps = 1 << 16;  // bounds the search on hostile input
 
 // Finds the earliest match (by x1, then x2, ...) that includes the new event

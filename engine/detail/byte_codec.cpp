@@ -38,6 +38,11 @@ std::string ByteWriter::Finish() && {
 
 Result<ByteReader, CheckpointError> ByteReader::Open(std::string_view blob, std::string_view magic,
                                                      uint64_t version) {
+  return Open(blob, magic, version, version);
+}
+
+Result<ByteReader, CheckpointError> ByteReader::Open(std::string_view blob, std::string_view magic,
+                                                     uint64_t oldest, uint64_t version) {
   if (blob.empty() || blob.substr(0, magic.size()) != magic.substr(0, blob.size()))
     return MakeError(CheckpointError::kNotACheckpoint);
   if (blob.size() < magic.size() + 1 + kChecksumSize) return MakeError(CheckpointError::kDamaged);
@@ -46,7 +51,8 @@ Result<ByteReader, CheckpointError> ByteReader::Open(std::string_view blob, std:
   header.pos_ = magic.size();
   const uint64_t found = header.U64();
   if (!header.ok()) return MakeError(CheckpointError::kDamaged);
-  if (found != version) return MakeError(CheckpointError::kUnknownVersion);
+  if (found < oldest || found > version) return MakeError(CheckpointError::kUnknownVersion);
+  header.version_ = found;
   ByteReader trailer(blob.substr(blob.size() - kChecksumSize));
   if (trailer.Fixed64() != Fnv1a64(header.in_)) return MakeError(CheckpointError::kDamaged);
   return header;

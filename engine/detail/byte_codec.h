@@ -43,11 +43,16 @@ class ByteWriter {
 // a parser checks ok() once per item instead of after every read.
 class ByteReader {
  public:
-  // Checks the magic, the version and the checksum; the reader is positioned at
-  // the start of the body. `blob` must outlive the reader.
+  // Checks the magic, the version (`oldest` to `version`) and the checksum;
+  // the reader is positioned at the start of the body. `blob` must outlive the
+  // reader.
   static Result<ByteReader, CheckpointError> Open(std::string_view blob, std::string_view magic,
                                                   uint64_t version);
+  static Result<ByteReader, CheckpointError> Open(std::string_view blob, std::string_view magic,
+                                                  uint64_t oldest, uint64_t version);
 
+  // The blob's format version.
+  uint64_t version() const { return version_; }
   bool ok() const { return ok_; }
   // Whether the whole body was read without a failure.
   bool done() const { return ok_ && pos_ == in_.size(); }
@@ -69,6 +74,7 @@ class ByteReader {
   explicit ByteReader(std::string_view body) : in_(body) {}
 
   std::string_view in_;
+  uint64_t version_ = 0;
   size_t pos_ = 0;
   bool ok_ = true;
 };

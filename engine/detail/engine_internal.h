@@ -15,6 +15,9 @@
 
 namespace vigia::engine::detail {
 
+// A sequence keeps at most this many candidates per key and step (rules.md).
+inline constexpr size_t kMaxCandidatesPerStep = 32;
+
 // Alerts of this depth are not offered to the rules again (rules.md).
 inline constexpr int kMaxAlertDepth = 4;
 

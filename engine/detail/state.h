@@ -255,6 +255,12 @@ class Interner {
 
 struct VariantState {
   std::unordered_map<std::string, KeyState, KeyHash, KeyEqual> keys;
+  // Never reused, and kept across reloads with the state: the logs of closing
+  // events (closer_log.h) name the states of their key by it.
+  uint32_t id = 0;
+  // The evaluation order when the state began (0: with the engine): events
+  // evaluated before are not its own, even when logged.
+  uint64_t born = 0;
 };
 
 struct RuleState {

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: Apache-2.0
+// The closing events of sequences, logged once per key (detail/closer_log.h).
+//
+// Why the output is the same as with every sequence keeping its own: a rule's
+// key without a state has no candidate for step 1 (only an opener makes the
+// state), so the rule could not have fired there; the closing events it would
+// have kept are those logged since the rule began (born), that it did not
+// find late, that have not expired — of each step the newest 32, as
+// OnSequence's cap leaves them. A state goes (Sweep) only once every logged
+// event it may have taken, or consumed, has expired for it, so a later state
+// cannot take such an event again.
+#include "engine/detail/closer_log.h"
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "engine/detail/engine_internal.h"
+#include "engine/engine.h"
+
+namespace vigia::engine {
+
+using detail::Entry;
+using detail::KeyState;
+using detail::LogNode;
+using detail::LogTable;
+
+void Engine::SetUpLogs(bool reborn) {
+  const auto& rules = rules_->rules();
+  const std::vector<bool> was_logging = std::move(logging_states_);
+  rule_log_.assign(rules.size(), RuleLog{});
+  slot_table_.assign(rules_->key_slots(), nullptr);
+  for (auto& [by, table] : log_tables_) table->horizon = 0;
+  std::unordered_set<const LogTable*> used;
+  for (const CompiledRule& r : rules) {
+    if (!log_closers_ || r.rule->kind != rules::PatternKind::kSequence || r.fan_out ||
+        r.closing.empty())
+      continue;
+    auto& table = log_tables_[rules_->key_slot_signature(r.key_slot)];
+    if (!table) table = std::make_unique<LogTable>();
+    RuleLog log{table.get(), {}};
+    for (uint32_t slot : r.closing_slots) {
+      const int bit = table->Bit(rules_->test_slot_signature(slot));
+      if (bit < 0) break;
+      log.step_bits.push_back(uint64_t{1} << bit);
+    }
+    if (log.step_bits.size() != r.closing_slots.size()) continue;  // no bit left: keeps its own
+    for (const Variant& var : r.variants)
+      table->horizon = std::max(table->horizon, var.within + var.lateness);
+    slot_table_[r.key_slot] = table.get();
+    used.insert(table.get());
+    rule_log_[r.index] = std::move(log);
+  }
+  std::erase_if(log_tables_, [&](const auto& kv) { return !used.contains(kv.second.get()); });
+
+  logging_states_.assign(next_state_id_, false);
+  for (const CompiledRule& r : rules) {
+    LogTable* table = rule_log_[r.index].table;
+    if (!table) continue;
+    for (detail::VariantState& vs : state_[r.index]->variants) {
+      logging_states_[vs.id] = true;
+      if (vs.id < was_logging.size() && was_logging[vs.id]) continue;
+      // Begins to log: its keys' nodes learn of its states. It kept every
+      // closing event until now, so it takes only those logged from now on.
+      if (reborn) vs.born = std::max(vs.born, order_);
+      for (const auto& kv : vs.keys) table->nodes[kv.first].Open(vs.id);
+    }
+  }
+}
+
+LogNode* Engine::LogNodeOf(uint32_t slot, const Key& key, bool create) {
+  SlotLog& s = slot_logs_[slot];
+  if (s.evaluation != evaluation_) s = SlotLog{evaluation_};
+  if (!s.looked_up || (!s.node && create)) {
+    auto& nodes = slot_table_[slot]->nodes;
+    auto it = nodes.find(detail::HashedKey{key.text, key.hash});
+    if (it == nodes.end() && create) it = nodes.try_emplace(key.text).first;
+    s.node = it == nodes.end() ? nullptr : &it->second;
+    s.looked_up = true;
+  }
+  return s.node;
+}
+
+KeyState* Engine::OpenLogged(const CompiledRule& r, uint32_t v, const Key& key) {
+  detail::VariantState& vs = state_[r.index]->variants[v];
+  if (const LogNode* node = LogNodeOf(r.key_slot, key, /*create=*/false);
+      node && node->IsOpen(vs.id))
+    return FindState(r, v, {key.text, key.hash});
+  if (vs.keys.size() >= max_keys_) {
+    ++counters_[r.index].keys_capped;
+    return nullptr;
+  }
+  KeyState& ks = vs.keys.try_emplace(key.text).first->second;
+  LogNode& node = *LogNodeOf(r.key_slot, key, /*create=*/true);
+  node.Open(vs.id);
+  TakeLogged(r, v, node, ks);
+  return &ks;
+}
+
+void Engine::TakeLogged(const CompiledRule& r, uint32_t v, const LogNode& node, KeyState& ks) {
+  const Variant& var = r.variants[v];
+  const std::vector<uint64_t>& bits = rule_log_[r.index].step_bits;
+  const uint64_t born = state_[r.index]->variants[v].born;
+  const TimeUs horizon = clock_ - var.within - var.lateness;  // as PruneKey
+  // In arrival order, an event's steps in step order (as OnSequence inserts).
+  std::vector<Entry> taken;
+  std::vector<uint32_t>& excess = step_counts_;
+  excess.assign(bits.size() + 1, 0);
+  for (const detail::LoggedCloser& c : node.log()) {
+    if (c.rec->order <= born || c.rec->time < horizon || !c.SeenWith(var.lateness)) continue;
+    for (uint32_t j = 1; j <= bits.size(); ++j) {
+      if (!(c.conditions & bits[j - 1])) continue;
+      taken.push_back(Entry{c.rec->time, c.rec, nullptr, j});
+      ++excess[j];
+    }
+  }
+  std::stable_sort(taken.begin(), taken.end(),
+                   [](const Entry& a, const Entry& b) { return a.Before(b); });
+  // Of each step the newest kMaxCandidatesPerStep: what inserting them one by
+  // one, the oldest going past the cap, leaves.
+  for (uint32_t& n : excess)
+    n = n > detail::kMaxCandidatesPerStep ? n - detail::kMaxCandidatesPerStep : 0;
+  for (const Entry& e : taken) {
+    if (excess[e.step] > 0) {
+      --excess[e.step];
+      ++counters_[r.index].dropped;
+      continue;
+    }
+    ks.entries.push_back(e);
+  }
+}
+
+void Engine::NoteClosing(uint32_t slot, uint64_t bits) {
+  SlotLog& s = slot_logs_[slot];
+  if (s.evaluation != evaluation_) s = SlotLog{evaluation_};
+  if (s.bits == 0) noted_slots_.push_back(slot);
+  s.bits |= bits;
+}
+
+void Engine::LogNoted(const detail::Record* rec, bool is_alert) {
+  for (uint32_t slot : noted_slots_) {
+    LogNode& node = *LogNodeOf(slot, keys_[slot], /*create=*/true);
+    node.PruneFront(clock_ - slot_table_[slot]->horizon);
+    node.Append({rec, clock_, slot_logs_[slot].bits, is_alert});
+  }
+  noted_slots_.clear();
+}
+
+bool Engine::KeepForLog(const CompiledRule& r, uint32_t v, const std::string& key) {
+  auto& nodes = rule_log_[r.index].table->nodes;
+  auto it = nodes.find(key);
+  if (it == nodes.end()) return false;
+  const Variant& var = r.variants[v];
+  if (it->second.HoldsSince(clock_ - var.within - var.lateness)) return true;
+  it->second.Close(state_[r.index]->variants[v].id);
+  return false;
+}
+
+void Engine::SweepLogs() {
+  if (clock_ == INT64_MIN) return;  // nothing evaluated yet
+  for (auto& [by, table] : log_tables_) {
+    const TimeUs horizon = clock_ - table->horizon;
+    for (auto it = table->nodes.begin(); it != table->nodes.end();) {
+      LogNode& node = it->second;
+      node.Prune(horizon);
+      node.CloseIf([&](uint32_t id) { return !logging_states_[id]; });
+      it = node.empty() ? table->nodes.erase(it) : std::next(it);
+    }
+  }
+}
+
+}  // namespace vigia::engine

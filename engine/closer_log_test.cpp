@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: Apache-2.0
+// The log of closing events (engine/detail/closer_log.h) must not change what
+// the engine says: over random streams, with events late and out of order,
+// rules with several variants, reloads, checkpoints and sweeps, an engine that
+// logs gives the same alerts and retractions as one whose sequences keep
+// every closing event themselves.
+#include <map>
+#include <memory>
+#include <random>
+
+#include "core/event_decoder.h"
+#include "engine/test_harness.h"
+
+namespace vigia::engine {
+namespace {
+
+// Sequences by subject that share closing conditions (and one whose events can
+// fill two steps), by region, fanned out by group, closed or opened by an alert
+// (never late, so an alert can open on a check-in the rule found late); with
+// overrides of another window, lateness and a cooldown.
+constexpr const char* kRules = R"(
+rules:
+  - id: a-threat-then-missed
+    level: warning
+    sequence:
+      steps:
+        - {type: report, category: [threat, harassment]}
+        - {type: checkin_missed}
+      within: 2h
+      by: [subject]
+    overrides:
+      - where: {region: [MX-GRO]}
+        sequence: {within: 5h}
+      - where: {group: [women_hrd]}
+        level: critical
+  - id: b-report-report-attack
+    level: info
+    lateness: 30m
+    sequence:
+      steps:
+        - {type: report}
+        - {type: report}
+        - {type: report, category: [attack]}
+      within: 3h
+      by: [subject]
+  - id: c-attack-then-missed-twice
+    level: critical
+    cooldown: 1h
+    where: {region: [MX-CHH, MX-GRO]}
+    sequence:
+      steps:
+        - {type: report, category: [attack]}
+        - {type: checkin_missed}
+        - {type: checkin_missed}
+      within: 90m
+      by: [subject]
+  - id: d-panic-then-threat-by-region
+    level: info
+    sequence:
+      steps:
+        - {type: panic}
+        - {type: report, category: [threat]}
+      within: 1h
+      by: [region]
+  - id: e-threat-then-missed-by-group
+    level: info
+    sequence:
+      steps:
+        - {type: report, category: [threat]}
+        - {type: checkin_missed}
+      within: 1h
+      by: [group]
+  - id: f-panic-then-alert
+    level: info
+    sequence:
+      steps:
+        - {type: panic}
+        - {type: alert}
+      within: 2h
+      by: [subject]
+  - id: h-alert-then-missed
+    level: info
+    lateness: 10m
+    sequence:
+      steps:
+        - {type: alert}
+        - {type: checkin_missed}
+      within: 2h
+      by: [subject]
+)";
+
+// The reload: `a` with another window (its state starts over), `c` gone, `g`
+// new with the closing condition of `a` and `c` (it must not take what was
+// logged before it began), the rest unchanged (their state carries over).
+constexpr const char* kReloaded = R"(
+rules:
+  - id: a-threat-then-missed
+    level: warning
+    sequence:
+      steps:
+        - {type: report, category: [threat, harassment]}
+        - {type: checkin_missed}
+      within: 3h
+      by: [subject]
+  - id: b-report-report-attack
+    level: info
+    lateness: 30m
+    sequence:
+      steps:
+        - {type: report}
+        - {type: report}
+        - {type: report, category: [attack]}
+      within: 3h
+      by: [subject]
+  - id: d-panic-then-threat-by-region
+    level: info
+    sequence:
+      steps:
+        - {type: panic}
+        - {type: report, category: [threat]}
+      within: 1h
+      by: [region]
+  - id: e-threat-then-missed-by-group
+    level: info
+    sequence:
+      steps:
+        - {type: report, category: [threat]}
+        - {type: checkin_missed}
+      within: 1h
+      by: [group]
+  - id: f-panic-then-alert
+    level: info
+    sequence:
+      steps:
+        - {type: panic}
+        - {type: alert}
+      within: 2h
+      by: [subject]
+  - id: g-harassment-then-missed
+    level: warning
+    sequence:
+      steps:
+        - {type: report, category: [harassment]}
+        - {type: checkin_missed}
+      within: 4h
+      by: [subject]
+  - id: h-alert-then-missed
+    level: info
+    lateness: 10m
+    sequence:
+      steps:
+        - {type: alert}
+        - {type: checkin_missed}
+      within: 2h
+      by: [subject]
+)";
+
+struct Lines : AlertSink {
+  void OnAlert(const Alert& a) override { text.push_back(AlertJson(a)); }
+  void OnRetraction(const Retraction& x) override {
+    text.push_back("retraction " + x.alert_id + " " + x.event_id);
+  }
+  std::vector<std::string> text;
+};
+
+// An engine, replaced by one loaded from its checkpoint when asked.
+struct Feed {
+  Feed(std::shared_ptr<const CompiledRules> r, bool log) : rules(std::move(r)), log_closers(log) {
+    Start();
+  }
+  void Start() {
+    engine = std::make_unique<Engine>(rules, out);
+    engine->set_log_closers(log_closers);
+  }
+  void Restart() {
+    const std::string blob = engine->SaveState();
+    Start();
+    REQUIRE(engine->LoadState(blob).has_value());
+    CHECK(engine->SaveState() == blob);
+  }
+  void Reload(std::shared_ptr<const CompiledRules> r) {
+    rules = std::move(r);
+    engine->SwapRules(rules);
+  }
+  std::shared_ptr<const CompiledRules> rules;
+  bool log_closers;
+  Lines out;
+  std::unique_ptr<Engine> engine;
+};
+
+// Counts the alerts of each rule in `lines`.
+std::map<std::string, int> AlertsByRule(const std::vector<std::string>& lines) {
+  std::map<std::string, int> n;
+  for (const auto& line : lines) {
+    const auto at = line.find(R"("rule":")");
+    if (at == std::string::npos) continue;
+    const auto begin = at + 8;
+    ++n[line.substr(begin, line.find('"', begin) - begin)];
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("over random streams, logging closing events changes no alert",
+          "[engine][sequence][closer_log]") {
+  const auto rules = testing::Harness::Compile(kRules);
+  const auto reloaded = testing::Harness::Compile(kReloaded);
+  EventDecoder decoder{Catalogs::Defaults(), DecodeLimits{}};
+  const char* regions[] = {"MX-CHH", "MX-GRO", "MX-OAX"};
+  const char* categories[] = {"threat", "harassment", "attack", "surveillance"};
+  const char* groups[] = {R"("groups":["journalist"])", R"("groups":["women_hrd"])",
+                          R"("groups":["journalist","women_hrd"])", ""};
+
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    INFO("seed " << seed);
+    std::mt19937_64 rng(seed);
+    Feed logged(rules, true), reference(rules, false);
+    TimeUs wall = 1'714'557'600'000'000;  // 2024-05-01T10:00:00Z
+    for (uint64_t i = 1; i <= 4000; ++i) {
+      wall += static_cast<TimeUs>(rng() % 240) * 1'000'000;
+      // Mostly on time; some minutes to hours late (past some rules' lateness).
+      TimeUs time = wall;
+      if (rng() % 4 == 0) time -= static_cast<TimeUs>(rng() % (4 * 3600)) * 1'000'000;
+      const uint64_t kind = rng() % 10;
+      const std::string type = kind < 6 ? "report" : kind < 9 ? "checkin_missed" : "panic";
+      std::string extra = R"("subject":"s-)" + std::to_string(rng() % 6) + "\"";
+      if (type == "report") extra += R"(,"category":")" + std::string(categories[rng() % 4]) + "\"";
+      if (const std::string g = groups[rng() % 4]; !g.empty()) extra += "," + g;
+      auto event = decoder.Decode(testing::Ev("e" + std::to_string(i), FormatRfc3339(time), extra,
+                                              regions[rng() % 3], type));
+      REQUIRE(event.has_value());
+      event->seq = i;
+      for (Feed* f : {&logged, &reference}) {
+        event->arrival = std::max(wall, f->engine->clock());
+        f->engine->Process(*event);
+      }
+      if (i % 97 == 0)
+        for (Feed* f : {&logged, &reference}) f->engine->Sweep();
+      if (i % 701 == 0)
+        for (Feed* f : {&logged, &reference}) f->Restart();
+      if (i == 2000)
+        for (Feed* f : {&logged, &reference}) f->Reload(reloaded);
+      REQUIRE(logged.out.text.size() == reference.out.text.size());
+    }
+    for (Feed* f : {&logged, &reference}) f->engine->AdvanceTo(wall + 30 * kDay);
+    CHECK(logged.out.text == reference.out.text);
+    // Every sequence fired, before and after the reload.
+    const auto fired = AlertsByRule(logged.out.text);
+    for (const char* id :
+         {"a-threat-then-missed", "b-report-report-attack", "c-attack-then-missed-twice",
+          "d-panic-then-threat-by-region", "e-threat-then-missed-by-group", "f-panic-then-alert",
+          "g-harassment-then-missed", "h-alert-then-missed"}) {
+      INFO(id);
+      CHECK(fired.count(id) == 1);
+    }
+  }
+}
+
+TEST_CASE("a closing event that nothing opened makes no state; the opener takes it from the log",
+          "[engine][sequence][closer_log]") {
+  testing::Harness h(R"(
+rules:
+  - id: threat-then-missed
+    level: warning
+    sequence:
+      steps:
+        - {type: report, category: [threat]}
+        - {type: checkin_missed}
+      within: 2h
+      by: [subject]
+  - id: attack-then-missed
+    level: warning
+    sequence:
+      steps:
+        - {type: report, category: [attack]}
+        - {type: checkin_missed}
+      within: 2h
+      by: [subject]
+)");
+  auto missed = [](const std::string& id, const std::string& t, const std::string& subject) {
+    return testing::Ev(id, t, R"("subject":")" + subject + "\"", "MX-GRO", "checkin_missed");
+  };
+  for (int s = 0; s < 50; ++s)
+    h.Push(missed("m" + std::to_string(s), "2024-05-01T10:30:00Z", "s-" + std::to_string(s)));
+  CHECK(h.engine().open_keys() == 0);  // before: 100, one per rule and subject
+  // A threat about s-7 stamped before its check-in was missed, arriving after.
+  h.Push(
+      testing::Ev("t", "2024-05-01T10:00:00Z", R"("category":"threat","subject":"s-7")", "MX-GRO"));
+  REQUIRE(h.alerts.size() == 1);
+  CHECK(h.alerts[0].events == testing::Ids({"t", "m7"}));
+  CHECK(h.engine().open_keys() == 1);
+  // Consumed: a second late threat finds nothing to close it.
+  h.Push(testing::Ev("t2", "2024-05-01T10:05:00Z", R"("category":"threat","subject":"s-7")",
+                     "MX-GRO"));
+  CHECK(h.alerts.size() == 1);
+  // Both closed the attack rule's key too: it takes the check-in, unconsumed there.
+  h.Push(
+      testing::Ev("a", "2024-05-01T10:10:00Z", R"("category":"attack","subject":"s-7")", "MX-GRO"));
+  REQUIRE(h.alerts.size() == 2);
+  CHECK(h.alerts[1].events == testing::Ids({"a", "m7"}));
+}
+
+}  // namespace vigia::engine

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: Apache-2.0
+// Engine internals: the closing events of sequences, kept once per key for all
+// the sequences with the same `by`. Not included outside engine/.
+//
+// A sequence keeps a closing event (a step after the first) even when nothing
+// opened its key, since an opener may still arrive late (rules.md, sequence).
+// Kept per rule, that is one state per (rule, key) for every closing event
+// offered to it: with the example's generated 1,000 rules, three keys in four
+// were such states. Instead, a rule's key gets its state only with its first
+// opener, which takes the closing events logged before it, as the rule would
+// have kept them; from then on the state takes them as they come.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "core/time.h"
+#include "engine/detail/state.h"
+
+namespace vigia::engine::detail {
+
+// A table logs at most this many distinct closing conditions (one bit each in
+// a logged event); the sequences whose conditions find no bit keep their
+// closing events themselves, as before.
+inline constexpr size_t kMaxLoggedConditions = 64;
+// Per key, the oldest (by arrival) logged event goes beyond this: only a feed
+// flooding one key reaches it, and a rule's steps keep at most 32 anyway.
+inline constexpr size_t kMaxLoggedClosers = 1024;
+
+// One closing event of a key.
+struct LoggedCloser {
+  const Record* rec = nullptr;  // held: its time, its order
+  TimeUs clock = 0;             // the engine's clock when it was evaluated
+  uint64_t conditions = 0;      // bits of the table's conditions it matched
+  bool is_alert = false;        // alert events are never late
+
+  // Whether a rule whose events are late past `lateness` saw it (as
+  // EvaluateSequence decides).
+  bool SeenWith(DurationUs lateness) const { return is_alert || rec->time >= clock - lateness; }
+};
+
+// The closing events of one key in arrival order, and the (rule, variant)
+// states that exist for it.
+class LogNode {
+ public:
+  LogNode() = default;
+  LogNode(const LogNode&) = delete;
+  LogNode& operator=(const LogNode&) = delete;
+  LogNode(LogNode&& o) noexcept
+      : log_(std::exchange(o.log_, {})), open_(std::exchange(o.open_, {})) {}
+  ~LogNode() {
+    for (const LoggedCloser& c : log_) intrusive_ptr_release(c.rec);
+  }
+
+  const std::vector<LoggedCloser>& log() const { return log_; }
+  // REQUIRES: c.rec is not null. Holds it; past the cap, the oldest goes.
+  void Append(const LoggedCloser& c) {
+    intrusive_ptr_add_ref(c.rec);
+    log_.push_back(c);
+    if (log_.size() > kMaxLoggedClosers) Erase(log_.begin(), log_.begin() + 1);
+  }
+  // Forgets the events older than `horizon` (time < horizon) at the front:
+  // events mostly arrive in time order, so that is where they expire.
+  void PruneFront(TimeUs horizon) {
+    Erase(log_.begin(), std::find_if(log_.begin(), log_.end(), [&](const LoggedCloser& x) {
+            return x.rec->time >= horizon;
+          }));
+  }
+  // Forgets every event older than `horizon`.
+  void Prune(TimeUs horizon) {
+    auto keep = std::stable_partition(
+        log_.begin(), log_.end(), [&](const LoggedCloser& x) { return x.rec->time >= horizon; });
+    Erase(keep, log_.end());
+  }
+  // Whether an event at or after `horizon` is logged.
+  bool HoldsSince(TimeUs horizon) const {
+    return std::any_of(log_.begin(), log_.end(),
+                       [&](const LoggedCloser& x) { return x.rec->time >= horizon; });
+  }
+
+  // The ids of the (rule, variant) states of the key (Engine: VariantState::id).
+  bool IsOpen(uint32_t id) const { return std::binary_search(open_.begin(), open_.end(), id); }
+  void Open(uint32_t id) {
+    auto at = std::lower_bound(open_.begin(), open_.end(), id);
+    if (at == open_.end() || *at != id) open_.insert(at, id);
+  }
+  void Close(uint32_t id) {
+    auto at = std::lower_bound(open_.begin(), open_.end(), id);
+    if (at != open_.end() && *at == id) open_.erase(at);
+  }
+  template <typename Pred>
+  void CloseIf(Pred pred) {
+    std::erase_if(open_, pred);
+  }
+  bool empty() const { return log_.empty() && open_.empty(); }
+
+ private:
+  using Iterator = std::vector<LoggedCloser>::iterator;
+  void Erase(Iterator first, Iterator last) {
+    for (auto it = first; it != last; ++it) intrusive_ptr_release(it->rec);
+    log_.erase(first, last);
+  }
+
+  std::vector<LoggedCloser> log_;
+  std::vector<uint32_t> open_;  // sorted
+};
+
+// The logs of every key of one `by` (a key slot's signature).
+struct LogTable {
+  std::unordered_map<std::string, LogNode, KeyHash, KeyEqual> nodes;
+  // The conditions logged, by bit; only ever appended to, so that a logged
+  // event's bits keep their meaning across reloads.
+  std::vector<std::string> conditions;
+  // The longest within + lateness among the variants logging here: events
+  // older than the clock minus it are expired for all of them.
+  DurationUs horizon = 0;
+
+  // The bit of `condition` (by its test slot's signature), added if new;
+  // -1 when the table has no bit left.
+  int Bit(const std::string& condition) {
+    auto at = std::find(conditions.begin(), conditions.end(), condition);
+    if (at != conditions.end()) return static_cast<int>(at - conditions.begin());
+    if (conditions.size() >= kMaxLoggedConditions) return -1;
+    conditions.push_back(condition);
+    return static_cast<int>(conditions.size() - 1);
+  }
+};
+
+// Per `by` signature.
+using LogTables = std::unordered_map<std::string, std::unique_ptr<LogTable>>;
+
+}  // namespace vigia::engine::detail
