@@ -24,6 +24,7 @@ struct HotPathOptions {
   std::vector<size_t> rule_counts;       // engine: one run per count of generated rules
   std::string rules_dir;                 // where generated rules go (default: a temp dir, removed)
   bool dedup = false;                    // engine: through OfflineRunner (duplicate check too)
+  bool closer_log = true;                // engine: Engine::set_log_closers (false: for comparison)
   int rounds = 3;                        // the best is reported
   size_t top = 0;                        // engine: list the rules with the most alerts
   std::string json;                      // also write the figures here

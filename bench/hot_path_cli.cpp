@@ -45,6 +45,9 @@ HotPathCli::HotPathCli(CLI::App& app) {
                       "write the generated rules here (default: a temp dir, removed)");
   engine_->add_option("--top", hot_.top, "list the N rules with the most alerts");
   engine_->add_flag("--dedup", hot_.dedup, "through OfflineRunner: duplicate check + engine");
+  engine_->add_flag("!--no-closer-log", hot_.closer_log,
+                    "each sequence keeps its own closing events (the engine before the log of "
+                    "closing events, for comparison)");
 
   keys_cmd_ = app.add_subcommand("keys", "engine memory per open key and events/s vs open keys");
   keys_cmd_->add_option("--keys", keys_.keys, "numbers of open keys, e.g. 1000,10000")

@@ -12,6 +12,7 @@
 #include "engine/detail/closer_log.h"
 
 #include <algorithm>
+#include <bit>
 #include <unordered_set>
 
 #include "engine/detail/engine_internal.h"
@@ -29,7 +30,7 @@ void Engine::SetUpLogs(bool reborn) {
   const std::vector<bool> was_logging = std::move(logging_states_);
   rule_log_.assign(rules.size(), RuleLog{});
   slot_table_.assign(rules_->key_slots(), nullptr);
-  for (auto& [by, table] : log_tables_) table->horizon = 0;
+  for (auto& [by, table] : log_tables_) table->horizons.fill(0);
   std::unordered_set<const LogTable*> used;
   for (const CompiledRule& r : rules) {
     if (!log_closers_ || r.rule->kind != rules::PatternKind::kSequence || r.fan_out ||
@@ -37,15 +38,19 @@ void Engine::SetUpLogs(bool reborn) {
       continue;
     auto& table = log_tables_[rules_->key_slot_signature(r.key_slot)];
     if (!table) table = std::make_unique<LogTable>();
-    RuleLog log{table.get(), {}};
+    RuleLog log{table.get(), {}, 0};
     for (uint32_t slot : r.closing_slots) {
       const int bit = table->Bit(rules_->test_slot_signature(slot));
       if (bit < 0) break;
       log.step_bits.push_back(uint64_t{1} << bit);
+      log.bits |= log.step_bits.back();
     }
     if (log.step_bits.size() != r.closing_slots.size()) continue;  // no bit left: keeps its own
-    for (const Variant& var : r.variants)
-      table->horizon = std::max(table->horizon, var.within + var.lateness);
+    for (uint64_t bits = log.bits; bits != 0; bits &= bits - 1)
+      for (const Variant& var : r.variants) {
+        DurationUs& horizon = table->horizons[std::countr_zero(bits)];
+        horizon = std::max(horizon, var.within + var.lateness);
+      }
     slot_table_[r.key_slot] = table.get();
     used.insert(table.get());
     rule_log_[r.index] = std::move(log);
@@ -139,7 +144,8 @@ void Engine::NoteClosing(uint32_t slot, uint64_t bits) {
 void Engine::LogNoted(const detail::Record* rec, bool is_alert) {
   for (uint32_t slot : noted_slots_) {
     LogNode& node = *LogNodeOf(slot, keys_[slot], /*create=*/true);
-    node.PruneFront(clock_ - slot_table_[slot]->horizon);
+    const LogTable& table = *slot_table_[slot];
+    node.PruneFront([&](const detail::LoggedCloser& x) { return table.Expired(x, clock_); });
     node.Append({rec, clock_, slot_logs_[slot].bits, is_alert});
   }
   noted_slots_.clear();
@@ -150,7 +156,8 @@ bool Engine::KeepForLog(const CompiledRule& r, uint32_t v, const std::string& ke
   auto it = nodes.find(key);
   if (it == nodes.end()) return false;
   const Variant& var = r.variants[v];
-  if (it->second.HoldsSince(clock_ - var.within - var.lateness)) return true;
+  if (it->second.HoldsSince(clock_ - var.within - var.lateness, rule_log_[r.index].bits))
+    return true;
   it->second.Close(state_[r.index]->variants[v].id);
   return false;
 }
@@ -158,10 +165,10 @@ bool Engine::KeepForLog(const CompiledRule& r, uint32_t v, const std::string& ke
 void Engine::SweepLogs() {
   if (clock_ == INT64_MIN) return;  // nothing evaluated yet
   for (auto& [by, table] : log_tables_) {
-    const TimeUs horizon = clock_ - table->horizon;
+    auto expired = [&](const detail::LoggedCloser& x) { return table->Expired(x, clock_); };
     for (auto it = table->nodes.begin(); it != table->nodes.end();) {
       LogNode& node = it->second;
-      node.Prune(horizon);
+      node.Prune(expired);
       node.CloseIf([&](uint32_t id) { return !logging_states_[id]; });
       it = node.empty() ? table->nodes.erase(it) : std::next(it);
     }

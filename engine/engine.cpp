@@ -181,10 +181,14 @@ void Engine::EvaluateSequence(const CompiledRule& r, const EventView& view, Lazy
   if (!closing && opening_variant < 0) return;
   const Key* key = KeyOf(r, view);
   if (!key) return;
+  auto is_late = [&](uint32_t v) { return !is_alert && e.time < clock_ - r.variants[v].lateness; };
   // A logging rule's key has a state only once opened: a closing event goes to
-  // the states there are, and to the log for those to come.
+  // the states there are, and to the log for those to come (unless it is late
+  // for every variant: none would take it).
   const RuleLog& log = rule_log_[r.index];
-  if (log.table && closing) {
+  bool seen = false;
+  for (uint32_t v = 0; v < r.variants.size() && !seen; ++v) seen = !is_late(v);
+  if (log.table && closing && seen) {
     uint64_t bits = 0;
     for (size_t j = 1; j < k; ++j)
       if (steps[j]) bits |= log.step_bits[j - 1];
@@ -198,7 +202,6 @@ void Engine::EvaluateSequence(const CompiledRule& r, const EventView& view, Lazy
                ? FindState(r, v, {key->text, key->hash})
                : nullptr;
   };
-  auto is_late = [&](uint32_t v) { return !is_alert && e.time < clock_ - r.variants[v].lateness; };
   bool late = false;
   Entry entry{e.time, rec.get()};
   for (uint32_t v = 0; v < r.variants.size(); ++v) {

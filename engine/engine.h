@@ -257,6 +257,7 @@ class Engine {
   struct RuleLog {
     detail::LogTable* table = nullptr;
     std::vector<uint64_t> step_bits;  // step j ≥ 1 at j − 1
+    uint64_t bits = 0;                // all of them
   };
   bool log_closers_ = true;
   // By `by` signature.

@@ -12,7 +12,10 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -64,23 +67,23 @@ class LogNode {
     log_.push_back(c);
     if (log_.size() > kMaxLoggedClosers) Erase(log_.begin(), log_.begin() + 1);
   }
-  // Forgets the events older than `horizon` (time < horizon) at the front:
-  // events mostly arrive in time order, so that is where they expire.
-  void PruneFront(TimeUs horizon) {
-    Erase(log_.begin(), std::find_if(log_.begin(), log_.end(), [&](const LoggedCloser& x) {
-            return x.rec->time >= horizon;
-          }));
+  // Forgets the expired events at the front (`expired(event)`): events mostly
+  // arrive in time order, so that is where they expire.
+  template <typename Pred>
+  void PruneFront(Pred expired) {
+    Erase(log_.begin(), std::find_if_not(log_.begin(), log_.end(), expired));
   }
-  // Forgets every event older than `horizon`.
-  void Prune(TimeUs horizon) {
-    auto keep = std::stable_partition(
-        log_.begin(), log_.end(), [&](const LoggedCloser& x) { return x.rec->time >= horizon; });
-    Erase(keep, log_.end());
+  // Forgets every expired event.
+  template <typename Pred>
+  void Prune(Pred expired) {
+    Erase(std::stable_partition(log_.begin(), log_.end(), std::not_fn(expired)), log_.end());
   }
-  // Whether an event at or after `horizon` is logged.
-  bool HoldsSince(TimeUs horizon) const {
-    return std::any_of(log_.begin(), log_.end(),
-                       [&](const LoggedCloser& x) { return x.rec->time >= horizon; });
+  // Whether an event that matched a condition of `bits` at or after `horizon`
+  // is logged.
+  bool HoldsSince(TimeUs horizon, uint64_t bits) const {
+    return std::any_of(log_.begin(), log_.end(), [&](const LoggedCloser& x) {
+      return (x.conditions & bits) != 0 && x.rec->time >= horizon;
+    });
   }
 
   // The ids of the (rule, variant) states of the key (Engine: VariantState::id).
@@ -116,9 +119,16 @@ struct LogTable {
   // The conditions logged, by bit; only ever appended to, so that a logged
   // event's bits keep their meaning across reloads.
   std::vector<std::string> conditions;
-  // The longest within + lateness among the variants logging here: events
-  // older than the clock minus it are expired for all of them.
-  DurationUs horizon = 0;
+  // By bit: the longest within + lateness among the variants of the rules
+  // whose steps have the condition. An event older than the clock minus the
+  // longest of its conditions' has expired for every rule that could take it.
+  std::array<DurationUs, kMaxLoggedConditions> horizons{};
+
+  bool Expired(const LoggedCloser& x, TimeUs clock) const {
+    for (uint64_t bits = x.conditions; bits != 0; bits &= bits - 1)
+      if (x.rec->time >= clock - horizons[std::countr_zero(bits)]) return false;
+    return true;
+  }
 
   // The bit of `condition` (by its test slot's signature), added if new;
   // -1 when the table has no bit left.
