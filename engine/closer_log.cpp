@@ -58,16 +58,32 @@ void Engine::SetUpLogs(bool reborn) {
   std::erase_if(log_tables_, [&](const auto& kv) { return !used.contains(kv.second.get()); });
 
   logging_states_.assign(next_state_id_, false);
+  for (auto& [by, table] : log_tables_) {
+    for (auto& takers : table->takers) takers.clear();
+    for (auto& kinds : table->kinds) kinds.clear();
+  }
   for (const CompiledRule& r : rules) {
-    LogTable* table = rule_log_[r.index].table;
-    if (!table) continue;
-    for (detail::VariantState& vs : state_[r.index]->variants) {
+    const RuleLog& log = rule_log_[r.index];
+    if (!log.table) continue;
+    for (uint32_t v = 0; v < r.variants.size(); ++v) {
+      detail::VariantState& vs = state_[r.index]->variants[v];
       logging_states_[vs.id] = true;
-      if (vs.id < was_logging.size() && was_logging[vs.id]) continue;
-      // Begins to log: its keys' nodes learn of its states. It kept every
-      // closing event until now, so it takes only those logged from now on.
-      if (reborn) vs.born = std::max(vs.born, order_);
-      for (const auto& kv : vs.keys) table->nodes[kv.first].Open(vs.id);
+      if (vs.id >= was_logging.size() || !was_logging[vs.id]) {
+        // Begins to log: its keys' nodes learn of its states. It kept every
+        // closing event until now, so it takes only those logged from now on.
+        if (reborn) vs.born = std::max(vs.born, order_);
+        for (const auto& kv : vs.keys) log.table->nodes[kv.first].Open(vs.id);
+      }
+      const detail::Taker taker{r.index, r.variants[v].lateness, vs.born};
+      for (uint64_t bits = log.bits; bits != 0; bits &= bits - 1) {
+        const int bit = std::countr_zero(bits);
+        log.table->takers[bit].push_back(taker);
+        auto& kinds = log.table->kinds[bit];
+        if (std::none_of(kinds.begin(), kinds.end(), [&](const detail::Taker& k) {
+              return k.lateness == taker.lateness && k.born == taker.born;
+            }))
+          kinds.push_back(taker);
+      }
     }
   }
 }
@@ -146,7 +162,18 @@ void Engine::LogNoted(const detail::Record* rec, bool is_alert) {
     LogNode& node = *LogNodeOf(slot, keys_[slot], /*create=*/true);
     const LogTable& table = *slot_table_[slot];
     node.PruneFront([&](const detail::LoggedCloser& x) { return table.Expired(x, clock_); });
-    node.Append({rec, clock_, slot_logs_[slot].bits, is_alert});
+    const uint64_t noted = slot_logs_[slot].bits;
+    node.Append({rec, clock_, noted, is_alert});
+    // A key flooded with one condition's events keeps what the states would.
+    for (uint64_t bits = noted; bits != 0; bits &= bits - 1) {
+      const int bit = std::countr_zero(bits);
+      if (node.Count(uint64_t{1} << bit) <= detail::kTrimAbove) continue;
+      node.Trim(uint64_t{1} << bit, table.kinds[bit], detail::kMaxCandidatesPerStep,
+                [&](const detail::LoggedCloser& x) {
+                  for (const detail::Taker& t : table.takers[bit])
+                    if (t.Takes(x)) ++counters_[t.rule].dropped;
+                });
+    }
   }
   noted_slots_.clear();
 }

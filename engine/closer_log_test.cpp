@@ -356,4 +356,85 @@ rules:
   }
 }
 
+TEST_CASE("a key flooded with closing events keeps what each rule would, as without the log",
+          "[engine][sequence][closer_log]") {
+  // Three rules share the closing condition {type: report} with different
+  // lateness (and so different events they find late); a fourth comes with a
+  // reload and takes only what follows. Hundreds of reports about one subject,
+  // some late, then openers: each rule keeps the newest 32 it saw.
+  const std::string base = R"(
+rules:
+  - id: p-short
+    level: info
+    lateness: 20m
+    sequence:
+      steps: [{type: panic}, {type: report}]
+      within: 2d
+      by: [subject]
+  - id: q-long
+    level: info
+    lateness: 1d
+    sequence:
+      steps: [{type: checkin_missed}, {type: report}]
+      within: 2d
+      by: [subject]
+  - id: r-two-variants
+    level: info
+    sequence:
+      steps: [{type: panic, region: [MX-CHH, MX-GRO]}, {type: report}]
+      within: 1d
+      by: [subject]
+    overrides:
+      - where: {region: [MX-GRO]}
+        sequence: {within: 3h}
+)";
+  const std::string reloaded = base + R"(
+  - id: s-new
+    level: info
+    sequence:
+      steps: [{type: panic}, {type: report}, {type: report}]
+      within: 2d
+      by: [subject]
+)";
+  EventDecoder decoder{Catalogs::Defaults(), DecodeLimits{}};
+  for (uint64_t seed = 1; seed <= 8; ++seed) {
+    INFO("seed " << seed);
+    std::mt19937_64 rng(seed);
+    Feed logged(testing::Harness::Compile(base), true);
+    Feed reference(testing::Harness::Compile(base), false);
+    TimeUs wall = 1'714'557'600'000'000;
+    uint64_t seq = 0;
+    auto push = [&](const std::string& type, TimeUs late_by, const char* region) {
+      ++seq;
+      auto event =
+          decoder.Decode(testing::Ev("e" + std::to_string(seq), FormatRfc3339(wall - late_by),
+                                     R"("subject":"s-1")", region, type));
+      REQUIRE(event.has_value());
+      event->seq = seq;
+      for (Feed* f : {&logged, &reference}) {
+        event->arrival = std::max(wall, f->engine->clock());
+        f->engine->Process(*event);
+      }
+    };
+    for (int round = 0; round < 3; ++round) {
+      for (int i = 0; i < 150; ++i) {
+        wall += static_cast<TimeUs>(rng() % 120) * 1'000'000;
+        const TimeUs late_by =
+            rng() % 3 == 0 ? static_cast<TimeUs>(rng() % (3 * 3600)) * 1'000'000 : 0;
+        push("report", late_by, "MX-CHH");
+      }
+      if (round == 1)
+        for (Feed* f : {&logged, &reference}) f->Reload(testing::Harness::Compile(reloaded));
+      // Openers, themselves late (up to hours: past some rules' lateness), so
+      // that they precede all the reports kept, or only some.
+      for (const char* type : {"panic", "checkin_missed"})
+        for (const char* region : {"MX-CHH", "MX-GRO"})
+          push(type, static_cast<TimeUs>(rng() % (3 * 3600)) * 1'000'000, region);
+      for (Feed* f : {&logged, &reference}) f->engine->Sweep();
+    }
+    CHECK(logged.out.text == reference.out.text);
+    CHECK(logged.out.text.size() >= 8);
+  }
+}
+
 }  // namespace vigia::engine

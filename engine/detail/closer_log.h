@@ -31,8 +31,11 @@ namespace vigia::engine::detail {
 // a logged event); the sequences whose conditions find no bit keep their
 // closing events themselves, as before.
 inline constexpr size_t kMaxLoggedConditions = 64;
-// Per key, the oldest (by arrival) logged event goes beyond this: only a feed
-// flooding one key reaches it, and a rule's steps keep at most 32 anyway.
+// Per key and condition, past twice a step's cap the log keeps only what the
+// rules' states would keep (LogNode::Trim). Per key, the oldest (by arrival)
+// logged event goes beyond kMaxLoggedClosers: only a feed flooding one key
+// with over 16 conditions of the same `by` can reach it.
+inline constexpr size_t kTrimAbove = 64;
 inline constexpr size_t kMaxLoggedClosers = 1024;
 
 // One closing event of a key.
@@ -45,6 +48,20 @@ struct LoggedCloser {
   // Whether a rule whose events are late past `lateness` saw it (as
   // EvaluateSequence decides).
   bool SeenWith(DurationUs lateness) const { return is_alert || rec->time >= clock - lateness; }
+  // In (time, order) order, as candidates are.
+  bool Before(const LoggedCloser& o) const {
+    return rec->time != o.rec->time ? rec->time < o.rec->time : rec->order < o.rec->order;
+  }
+};
+
+// A (rule, variant) whose steps have a logged condition: it takes the events
+// evaluated after it began that it did not find late.
+struct Taker {
+  uint32_t rule = 0;
+  DurationUs lateness = 0;
+  uint64_t born = 0;
+
+  bool Takes(const LoggedCloser& x) const { return x.rec->order > born && x.SeenWith(lateness); }
 };
 
 // The closing events of one key in arrival order, and the (rule, variant)
@@ -77,6 +94,39 @@ class LogNode {
   template <typename Pred>
   void Prune(Pred expired) {
     Erase(std::stable_partition(log_.begin(), log_.end(), std::not_fn(expired)), log_.end());
+  }
+  // The number of events that matched the condition of `bit`.
+  size_t Count(uint64_t bit) const {
+    return static_cast<size_t>(std::count_if(log_.begin(), log_.end(), [&](const LoggedCloser& x) {
+      return (x.conditions & bit) != 0;
+    }));
+  }
+  // Of the events that matched the condition of `bit`, keeps for it only those
+  // that some taker's state would keep: among the newest `keep` (by (time,
+  // order)) that it takes. The others lose the bit (`on_drop(event)` first),
+  // and go once they have none.
+  template <typename OnDrop>
+  void Trim(uint64_t bit, const std::vector<Taker>& takers, size_t keep, OnDrop&& on_drop) {
+    std::vector<LoggedCloser*> newest_first;
+    for (LoggedCloser& x : log_)
+      if (x.conditions & bit) newest_first.push_back(&x);
+    std::sort(newest_first.begin(), newest_first.end(),
+              [](const LoggedCloser* a, const LoggedCloser* b) { return b->Before(*a); });
+    std::vector<size_t> kept(takers.size());
+    for (LoggedCloser* x : newest_first) {
+      bool needed = false;
+      for (size_t t = 0; t < takers.size(); ++t) {
+        if (kept[t] >= keep || !takers[t].Takes(*x)) continue;
+        ++kept[t];
+        needed = true;
+      }
+      if (needed) continue;
+      on_drop(*x);
+      x->conditions &= ~bit;
+    }
+    Erase(std::stable_partition(log_.begin(), log_.end(),
+                                [](const LoggedCloser& x) { return x.conditions != 0; }),
+          log_.end());
   }
   // Whether an event that matched a condition of `bits` at or after `horizon`
   // is logged.
@@ -123,6 +173,9 @@ struct LogTable {
   // whose steps have the condition. An event older than the clock minus the
   // longest of its conditions' has expired for every rule that could take it.
   std::array<DurationUs, kMaxLoggedConditions> horizons{};
+  // By bit: the variants that may take its events (for their counters), and
+  // the distinct (lateness, born) among them (what decides what they take).
+  std::array<std::vector<Taker>, kMaxLoggedConditions> takers, kinds;
 
   bool Expired(const LoggedCloser& x, TimeUs clock) const {
     for (uint64_t bits = x.conditions; bits != 0; bits &= bits - 1)
