@@ -10,7 +10,8 @@
 //     groups (count, strings), depth, root events (count, strings)
 //   rules: count, then per rule: id, the 9 counters, variants: count, then per
 //     variant: FNV-1a 64 of its state signature (fixed 8 bytes), [2] the
-//     evaluation order it began at (VariantState::born), keys: count,
+//     evaluation order it began at (VariantState::born), its within and
+//     lateness (i64; what its logged closing events are judged by), keys: count,
 //     then per key in key order: key values (count, strings), has last alert
 //     (u8) [last alert (i64)], entries, steps (count, then entries per step:
 //     a sequence's candidates, held in one list tagged by step; 0 for the others),
@@ -260,6 +261,8 @@ std::string Engine::SaveState() const {
     for (uint32_t v = 0; v < r.variants.size(); ++v) {
       w.Fixed64(detail::Fnv1a64(r.state_signatures[v]));
       w.U64(state_[r.index]->variants[v].born);
+      w.I64(r.variants[v].within);
+      w.I64(r.variants[v].lateness);
       const auto& keys = sorted[r.index][v];
       w.U64(keys.size());
       for (const auto* kv : keys) WriteKey(w, kv->first, kv->second, index, StepLists(*r.rule));
@@ -345,6 +348,7 @@ Result<CheckpointStats, CheckpointError> Engine::LoadState(std::string_view blob
   }
   std::vector<RuleCounters> counters(rules_->rules().size());
   std::vector<bool> seen(rules_->rules().size());
+  std::vector<Resettled> resettled;  // kept, saved with another within or lateness
   CheckpointStats stats;
 
   const size_t rule_count = r.Count();
@@ -370,7 +374,13 @@ Result<CheckpointStats, CheckpointError> Engine::LoadState(std::string_view blob
       // logged before the checkpoint is the state's to take.
       const uint64_t born = logs ? r.U64() : 0;
       if (born > order) r.Fail();
-      if (keep) state[cr->index]->variants[v].born = born;
+      const DurationUs within = logs ? ReadTime(r) : 0, lateness = logs ? ReadTime(r) : 0;
+      if (keep) {
+        state[cr->index]->variants[v].born = born;
+        const Variant& now = cr->variants[v];
+        if (logs && (within != now.within || lateness != now.lateness))
+          resettled.push_back({cr->index, v, within, lateness});
+      }
       detail::VariantState dropped;
       auto& keys = keep ? state[cr->index]->variants[v].keys : dropped.keys;
       const size_t key_count = r.Count();
@@ -398,7 +408,10 @@ Result<CheckpointStats, CheckpointError> Engine::LoadState(std::string_view blob
     if (table) r.Fail();  // the same `by` twice
     table = std::make_unique<detail::LogTable>();
     table->conditions = ReadStrings(r);
-    if (table->conditions.size() > detail::kMaxLoggedConditions) r.Fail();
+    if (table->conditions.size() > detail::kMaxLoggedConditions) {
+      r.Fail();
+      break;
+    }
     const uint64_t known_bits = table->conditions.size() == 64
                                     ? ~uint64_t{0}
                                     : (uint64_t{1} << table->conditions.size()) - 1;
@@ -446,6 +459,7 @@ Result<CheckpointStats, CheckpointError> Engine::LoadState(std::string_view blob
   log_tables_ = std::move(tables);
   ResetCaches();
   SetUpLogs(/*reborn=*/false);
+  Resettle(resettled);
   return stats;
 }
 

@@ -58,23 +58,34 @@ void Engine::SetUpLogs(bool reborn) {
   std::erase_if(log_tables_, [&](const auto& kv) { return !used.contains(kv.second.get()); });
 
   logging_states_.assign(next_state_id_, false);
-  for (auto& [by, table] : log_tables_) {
-    for (auto& takers : table->takers) takers.clear();
-    for (auto& kinds : table->kinds) kinds.clear();
-  }
   for (const CompiledRule& r : rules) {
     const RuleLog& log = rule_log_[r.index];
     if (!log.table) continue;
-    for (uint32_t v = 0; v < r.variants.size(); ++v) {
-      detail::VariantState& vs = state_[r.index]->variants[v];
+    for (detail::VariantState& vs : state_[r.index]->variants) {
       logging_states_[vs.id] = true;
-      if (vs.id >= was_logging.size() || !was_logging[vs.id]) {
-        // Begins to log: its keys' nodes learn of its states. It kept every
-        // closing event until now, so it takes only those logged from now on.
-        if (reborn) vs.born = std::max(vs.born, order_);
-        for (const auto& kv : vs.keys) log.table->nodes[kv.first].Open(vs.id);
-      }
-      const detail::Taker taker{r.index, r.variants[v].lateness, vs.born};
+      if (vs.id < was_logging.size() && was_logging[vs.id]) continue;
+      // Begins to log: its keys' nodes learn of its states. It kept every
+      // closing event until now, so it takes only those logged from now on.
+      if (reborn) vs.born = std::max(vs.born, order_);
+      for (const auto& kv : vs.keys) log.table->nodes[kv.first].Open(vs.id);
+    }
+  }
+  SetUpTakers();
+}
+
+void Engine::SetUpTakers() {
+  for (auto& [by, table] : log_tables_) {
+    table->members.clear();
+    for (auto& takers : table->takers) takers.clear();
+    for (auto& kinds : table->kinds) kinds.clear();
+  }
+  for (const CompiledRule& r : rules_->rules()) {
+    const RuleLog& log = rule_log_[r.index];
+    if (!log.table) continue;
+    for (uint32_t v = 0; v < r.variants.size(); ++v) {
+      log.table->members.emplace_back(r.index, v);
+      const detail::Taker taker{r.index, r.variants[v].lateness,
+                                state_[r.index]->variants[v].born};
       for (uint64_t bits = log.bits; bits != 0; bits &= bits - 1) {
         const int bit = std::countr_zero(bits);
         log.table->takers[bit].push_back(taker);
@@ -86,6 +97,32 @@ void Engine::SetUpLogs(bool reborn) {
       }
     }
   }
+}
+
+void Engine::SettleLogged(const CompiledRule& r, uint32_t v, DurationUs within,
+                          DurationUs lateness) {
+  for (auto& [key, node] : rule_log_[r.index].table->nodes)
+    MakeFromLog(r, v, key, node, within, lateness);
+  state_[r.index]->variants[v].born = order_;
+}
+
+void Engine::MakeFromLog(const CompiledRule& r, uint32_t v, const std::string& key, LogNode& node,
+                         DurationUs within, DurationUs lateness) {
+  detail::VariantState& vs = state_[r.index]->variants[v];
+  if (node.IsOpen(vs.id)) return;
+  KeyState ks;
+  TakeLogged(r, v, node, ks, within, lateness);
+  if (ks.entries.empty()) return;
+  vs.keys.emplace(key, std::move(ks));
+  node.Open(vs.id);
+}
+
+void Engine::Overflow(LogTable& table, const std::string& key, LogNode& node) {
+  for (const auto& [rule, v] : table.members) {
+    const CompiledRule& r = rules_->rules()[rule];
+    MakeFromLog(r, v, key, node, r.variants[v].within, r.variants[v].lateness);
+  }
+  node.ClearLog();
 }
 
 LogNode* Engine::LogNodeOf(uint32_t slot, const Key& key, bool create) {
@@ -101,33 +138,33 @@ LogNode* Engine::LogNodeOf(uint32_t slot, const Key& key, bool create) {
   return s.node;
 }
 
-KeyState* Engine::OpenLogged(const CompiledRule& r, uint32_t v, const Key& key) {
+KeyState* Engine::OpenLogged(const CompiledRule& r, uint32_t v, const Key& key, bool past_cap) {
   detail::VariantState& vs = state_[r.index]->variants[v];
   if (const LogNode* node = LogNodeOf(r.key_slot, key, /*create=*/false);
       node && node->IsOpen(vs.id))
     return FindState(r, v, {key.text, key.hash});
-  if (vs.keys.size() >= max_keys_) {
+  if (vs.keys.size() >= max_keys_ && !past_cap) {
     ++counters_[r.index].keys_capped;
     return nullptr;
   }
   KeyState& ks = vs.keys.try_emplace(key.text).first->second;
   LogNode& node = *LogNodeOf(r.key_slot, key, /*create=*/true);
   node.Open(vs.id);
-  TakeLogged(r, v, node, ks);
+  TakeLogged(r, v, node, ks, r.variants[v].within, r.variants[v].lateness);
   return &ks;
 }
 
-void Engine::TakeLogged(const CompiledRule& r, uint32_t v, const LogNode& node, KeyState& ks) {
-  const Variant& var = r.variants[v];
+void Engine::TakeLogged(const CompiledRule& r, uint32_t v, const LogNode& node, KeyState& ks,
+                        DurationUs within, DurationUs lateness) {
   const std::vector<uint64_t>& bits = rule_log_[r.index].step_bits;
   const uint64_t born = state_[r.index]->variants[v].born;
-  const TimeUs horizon = clock_ - var.within - var.lateness;  // as PruneKey
+  const TimeUs horizon = clock_ - within - lateness;  // as PruneKey
   // In arrival order, an event's steps in step order (as OnSequence inserts).
   std::vector<Entry> taken;
   std::vector<uint32_t>& excess = step_counts_;
   excess.assign(bits.size() + 1, 0);
   for (const detail::LoggedCloser& c : node.log()) {
-    if (c.rec->order <= born || c.rec->time < horizon || !c.SeenWith(var.lateness)) continue;
+    if (c.rec->order <= born || c.rec->time < horizon || !c.SeenWith(lateness)) continue;
     for (uint32_t j = 1; j <= bits.size(); ++j) {
       if (!(c.conditions & bits[j - 1])) continue;
       taken.push_back(Entry{c.rec->time, c.rec, nullptr, j});
@@ -159,21 +196,30 @@ void Engine::NoteClosing(uint32_t slot, uint64_t bits) {
 
 void Engine::LogNoted(const detail::Record* rec, bool is_alert) {
   for (uint32_t slot : noted_slots_) {
-    LogNode& node = *LogNodeOf(slot, keys_[slot], /*create=*/true);
-    const LogTable& table = *slot_table_[slot];
-    node.PruneFront([&](const detail::LoggedCloser& x) { return table.Expired(x, clock_); });
+    LogTable& table = *slot_table_[slot];
     const uint64_t noted = slot_logs_[slot].bits;
-    node.Append({rec, clock_, noted, is_alert});
+    LogNode* node = LogNodeOf(slot, keys_[slot], /*create=*/false);
+    if (!node && table.nodes.size() >= max_keys_) {
+      // As for states: a feed inventing keys must not exhaust memory.
+      uint32_t counted = UINT32_MAX;
+      for (const auto& [rule, v] : table.members)
+        if (rule != counted && (rule_log_[rule].bits & noted)) ++counters_[counted = rule].keys_capped;
+      continue;
+    }
+    if (!node) node = LogNodeOf(slot, keys_[slot], /*create=*/true);
+    node->PruneFront([&](const detail::LoggedCloser& x) { return table.Expired(x, clock_); });
+    node->Append({rec, clock_, noted, is_alert});
     // A key flooded with one condition's events keeps what the states would.
     for (uint64_t bits = noted; bits != 0; bits &= bits - 1) {
       const int bit = std::countr_zero(bits);
-      if (node.Count(uint64_t{1} << bit) <= detail::kTrimAbove) continue;
-      node.Trim(uint64_t{1} << bit, table.kinds[bit], detail::kMaxCandidatesPerStep,
-                [&](const detail::LoggedCloser& x) {
-                  for (const detail::Taker& t : table.takers[bit])
-                    if (t.Takes(x)) ++counters_[t.rule].dropped;
-                });
+      if (node->Count(uint64_t{1} << bit) <= detail::kTrimAbove) continue;
+      node->Trim(uint64_t{1} << bit, table.kinds[bit], detail::kMaxCandidatesPerStep,
+                 [&](const detail::LoggedCloser& x) {
+                   for (const detail::Taker& t : table.takers[bit])
+                     if (t.Takes(x)) ++counters_[t.rule].dropped;
+                 });
     }
+    if (node->log().size() > detail::kMaxLoggedClosers) Overflow(table, keys_[slot].text, *node);
   }
   noted_slots_.clear();
 }
@@ -187,6 +233,12 @@ bool Engine::KeepForLog(const CompiledRule& r, uint32_t v, const std::string& ke
     return true;
   it->second.Close(state_[r.index]->variants[v].id);
   return false;
+}
+
+size_t Engine::logged_keys() const {
+  size_t n = 0;
+  for (const auto& [by, table] : log_tables_) n += table->nodes.size();
+  return n;
 }
 
 void Engine::SweepLogs() {

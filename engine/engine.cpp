@@ -215,10 +215,11 @@ void Engine::EvaluateSequence(const CompiledRule& r, const EventView& view, Lazy
     KeyState* ks = variant_state(v, opens);
     if (!ks || !OnSequence(r, v, key->text, *ks, entry, steps)) continue;
     // At most one firing per event and key, across the variants too: the later
-    // variants do not take the event, so those logging take the log without it.
+    // variants do not take the event, so those logging take the log without it
+    // (even past the key cap: else they could take the consumed event later).
     if (log.table && closing)
       for (uint32_t later = v + 1; later < r.variants.size(); ++later)
-        if (!is_late(later)) OpenLogged(r, later, *key);
+        if (!is_late(later)) OpenLogged(r, later, *key, /*past_cap=*/true);
     break;
   }
   if (late) ++counters_[r.index].late;
@@ -316,6 +317,7 @@ void Engine::SwapRules(std::shared_ptr<const CompiledRules> rules) {
   std::vector<RuleCounters> counters(rules->rules().size());
   // Per old (rule, variant) whose state carries over: its new rule index.
   std::vector<std::vector<int64_t>> moved_to(rules_->rules().size());
+  std::vector<Resettled> resettled;  // carried over with another within or lateness
   for (const CompiledRule& r : rules->rules()) {
     auto st = std::make_unique<detail::RuleState>();
     st->variants.resize(r.variants.size());
@@ -332,6 +334,9 @@ void Engine::SwapRules(std::shared_ptr<const CompiledRules> rules) {
         if (r.state_signatures[v] != old.state_signatures[v]) continue;
         st->variants[v] = std::move(state_[old.index]->variants[v]);
         moved_to[old.index][v] = r.index;
+        const Variant &was = old.variants[v], &is = r.variants[v];
+        if (was.within != is.within || was.lateness != is.lateness)
+          resettled.push_back({r.index, v, was.within, was.lateness});
       }
     }
     state.push_back(std::move(st));
@@ -354,6 +359,15 @@ void Engine::SwapRules(std::shared_ptr<const CompiledRules> rules) {
   deadlines_ = std::move(deadlines);
   ResetCaches();
   SetUpLogs(/*reborn=*/true);
+  Resettle(resettled);
+}
+
+void Engine::Resettle(const std::vector<Resettled>& list) {
+  for (const Resettled& x : list) {
+    const CompiledRule& r = rules_->rules()[x.rule];
+    if (rule_log_[x.rule].table) SettleLogged(r, x.variant, x.within, x.lateness);
+  }
+  if (!list.empty()) SetUpTakers();
 }
 
 bool Engine::Cooling(const CompiledRule& r, uint32_t v, const KeyState& ks, TimeUs time) const {
@@ -406,7 +420,7 @@ void Engine::Sweep() {
   }
   SweepLogs();
   interner_->Sweep();
-  sweep_after_ = std::max<uint64_t>(4096, open_keys());
+  sweep_after_ = std::max<uint64_t>(4096, open_keys() + logged_keys());
 }
 
 }  // namespace vigia::engine

@@ -211,13 +211,35 @@ class Engine {
   // The log node of the event's key in `slot`'s table, looked up once per
   // event; nullptr when there is none and `create` is false.
   detail::LogNode* LogNodeOf(uint32_t slot, const Key& key, bool create);
+  // Per table and condition bit: the variants that take its events (after
+  // SetUpLogs, and after a variant's `born` changes).
+  void SetUpTakers();
   // The state of a logging sequence's key for an opening event: made (with the
-  // closing events logged before it) if new; nullptr at max_keys_.
-  detail::KeyState* OpenLogged(const CompiledRule& r, uint32_t v, const Key& key);
+  // closing events logged before it) if new; nullptr at max_keys_ unless
+  // `past_cap`.
+  detail::KeyState* OpenLogged(const CompiledRule& r, uint32_t v, const Key& key,
+                               bool past_cap = false);
   // `ks`: new. Takes the logged closing events that the rule's variant would
-  // have kept, as OnSequence would have kept them.
+  // have kept with `within` and `lateness`, as OnSequence would have kept them.
   void TakeLogged(const CompiledRule& r, uint32_t v, const detail::LogNode& node,
-                  detail::KeyState& ks);
+                  detail::KeyState& ks, DurationUs within, DurationUs lateness);
+  // Makes the variant's state at `key` from the log, with `within` and
+  // `lateness`, if it has none and would hold something.
+  void MakeFromLog(const CompiledRule& r, uint32_t v, const std::string& key,
+                   detail::LogNode& node, DurationUs within, DurationUs lateness);
+  // A kept variant whose within or lateness changed (reload, checkpoint): the
+  // states it held with the old ones are made from the log, and it takes only
+  // what is logged from now on (what it held is judged by the old ones).
+  void SettleLogged(const CompiledRule& r, uint32_t v, DurationUs within, DurationUs lateness);
+  // A key whose log is full: every variant of the table that would hold
+  // something gets its state, and the log starts over.
+  void Overflow(detail::LogTable& table, const std::string& key, detail::LogNode& node);
+  size_t logged_keys() const;  // log nodes, in all tables
+  struct Resettled {
+    uint32_t rule, variant;
+    DurationUs within, lateness;  // before
+  };
+  void Resettle(const std::vector<Resettled>& list);  // SettleLogged each
   // Notes that the event matched closing conditions (`bits`) of slot's table.
   void NoteClosing(uint32_t slot, uint64_t bits);
   // Logs the event noted by NoteClosing (end of Evaluate).

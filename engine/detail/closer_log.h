@@ -32,9 +32,9 @@ namespace vigia::engine::detail {
 // closing events themselves, as before.
 inline constexpr size_t kMaxLoggedConditions = 64;
 // Per key and condition, past twice a step's cap the log keeps only what the
-// rules' states would keep (LogNode::Trim). Per key, the oldest (by arrival)
-// logged event goes beyond kMaxLoggedClosers: only a feed flooding one key
-// with over 16 conditions of the same `by` can reach it.
+// rules' states would keep (LogNode::Trim). A key whose log passes
+// kMaxLoggedClosers (a feed flooding one key with over 16 conditions) gets the
+// states of every rule that would hold something, and its log starts over.
 inline constexpr size_t kTrimAbove = 64;
 inline constexpr size_t kMaxLoggedClosers = 1024;
 
@@ -78,12 +78,12 @@ class LogNode {
   }
 
   const std::vector<LoggedCloser>& log() const { return log_; }
-  // REQUIRES: c.rec is not null. Holds it; past the cap, the oldest goes.
+  // REQUIRES: c.rec is not null. Holds it.
   void Append(const LoggedCloser& c) {
     intrusive_ptr_add_ref(c.rec);
     log_.push_back(c);
-    if (log_.size() > kMaxLoggedClosers) Erase(log_.begin(), log_.begin() + 1);
   }
+  void ClearLog() { Erase(log_.begin(), log_.end()); }
   // Forgets the expired events at the front (`expired(event)`): events mostly
   // arrive in time order, so that is where they expire.
   template <typename Pred>
@@ -176,6 +176,8 @@ struct LogTable {
   // By bit: the variants that may take its events (for their counters), and
   // the distinct (lateness, born) among them (what decides what they take).
   std::array<std::vector<Taker>, kMaxLoggedConditions> takers, kinds;
+  // The (rule index, variant) of every variant logging here.
+  std::vector<std::pair<uint32_t, uint32_t>> members;
 
   bool Expired(const LoggedCloser& x, TimeUs clock) const {
     for (uint64_t bits = x.conditions; bits != 0; bits &= bits - 1)
