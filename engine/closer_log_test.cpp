@@ -18,10 +18,8 @@ namespace {
 // fill two steps), by region, fanned out by group, closed or opened by an alert
 // (never late, so an alert can open on a check-in the rule found late; `i`
 // alerts at once on reports however late, so its alerts open `h` hours back);
-// with
-// overrides of another window, lateness and a cooldown.
-constexpr const char* kRules = R"(
-rules:
+// with overrides of another window, lateness and a cooldown.
+constexpr const char* kA = R"(
   - id: a-threat-then-missed
     level: warning
     sequence:
@@ -35,6 +33,8 @@ rules:
         sequence: {within: 5h}
       - where: {group: [women_hrd]}
         level: critical
+)";
+constexpr const char* kB = R"(
   - id: b-report-report-attack
     level: info
     lateness: 30m
@@ -45,6 +45,8 @@ rules:
         - {type: report, category: [attack]}
       within: 3h
       by: [subject]
+)";
+constexpr const char* kC = R"(
   - id: c-attack-then-missed-twice
     level: critical
     cooldown: 1h
@@ -56,6 +58,8 @@ rules:
         - {type: checkin_missed}
       within: 90m
       by: [subject]
+)";
+constexpr const char* kD = R"(
   - id: d-panic-then-threat-by-region
     level: info
     sequence:
@@ -64,6 +68,8 @@ rules:
         - {type: report, category: [threat]}
       within: 1h
       by: [region]
+)";
+constexpr const char* kE = R"(
   - id: e-threat-then-missed-by-group
     level: info
     sequence:
@@ -72,6 +78,8 @@ rules:
         - {type: checkin_missed}
       within: 1h
       by: [group]
+)";
+constexpr const char* kF = R"(
   - id: f-panic-then-alert
     level: info
     sequence:
@@ -80,6 +88,8 @@ rules:
         - {type: alert}
       within: 2h
       by: [subject]
+)";
+constexpr const char* kHI = R"(
   - id: i-surveillance
     level: info
     match: {type: report, category: [surveillance]}
@@ -93,12 +103,11 @@ rules:
       within: 6h
       by: [subject]
 )";
-
-// The reload: `a` with another window (its state starts over), `c` gone, `g`
-// new with the closing condition of `a` and `c` (it must not take what was
-// logged before it began), the rest unchanged (their state carries over).
-constexpr const char* kReloaded = R"(
-rules:
+// The reload: `a` with another window and no overrides (its state starts
+// over), `c` gone, `g` new with the closing condition of `a` and `c` (it must
+// not take what was logged before it began), the rest unchanged (their state
+// carries over).
+constexpr const char* kAReloaded = R"(
   - id: a-threat-then-missed
     level: warning
     sequence:
@@ -107,40 +116,8 @@ rules:
         - {type: checkin_missed}
       within: 3h
       by: [subject]
-  - id: b-report-report-attack
-    level: info
-    lateness: 30m
-    sequence:
-      steps:
-        - {type: report}
-        - {type: report}
-        - {type: report, category: [attack]}
-      within: 3h
-      by: [subject]
-  - id: d-panic-then-threat-by-region
-    level: info
-    sequence:
-      steps:
-        - {type: panic}
-        - {type: report, category: [threat]}
-      within: 1h
-      by: [region]
-  - id: e-threat-then-missed-by-group
-    level: info
-    sequence:
-      steps:
-        - {type: report, category: [threat]}
-        - {type: checkin_missed}
-      within: 1h
-      by: [group]
-  - id: f-panic-then-alert
-    level: info
-    sequence:
-      steps:
-        - {type: panic}
-        - {type: alert}
-      within: 2h
-      by: [subject]
+)";
+constexpr const char* kG = R"(
   - id: g-harassment-then-missed
     level: warning
     sequence:
@@ -149,19 +126,9 @@ rules:
         - {type: checkin_missed}
       within: 4h
       by: [subject]
-  - id: i-surveillance
-    level: info
-    match: {type: report, category: [surveillance]}
-  - id: h-alert-then-missed
-    level: info
-    lateness: 10m
-    sequence:
-      steps:
-        - {type: alert}
-        - {type: checkin_missed, region: [MX-CHH, MX-GRO, MX-OAX]}
-      within: 6h
-      by: [subject]
 )";
+const std::string kRules = std::string("rules:\n") + kA + kB + kC + kD + kE + kF + kHI;
+const std::string kReloaded = std::string("rules:\n") + kAReloaded + kB + kD + kE + kF + kG + kHI;
 
 struct Lines : AlertSink {
   void OnAlert(const Alert& a) override { text.push_back(AlertJson(a)); }
