@@ -129,6 +129,14 @@ TimeUs ReadTime(ByteReader& r) {
   return t;
 }
 
+// A window or lateness: what the rules allow, with room to spare, and small
+// enough that a time minus both cannot overflow.
+DurationUs ReadDuration(ByteReader& r) {
+  const DurationUs d = r.I64();
+  if (d < 0 || d > kTimeLimit / 4) r.Fail();
+  return d;
+}
+
 // What the entries being read point to, held until the lists hold them.
 struct Held {
   std::vector<detail::RecordPtr> records;
@@ -374,7 +382,7 @@ Result<CheckpointStats, CheckpointError> Engine::LoadState(std::string_view blob
       // logged before the checkpoint is the state's to take.
       const uint64_t born = logs ? r.U64() : 0;
       if (born > order) r.Fail();
-      const DurationUs within = logs ? ReadTime(r) : 0, lateness = logs ? ReadTime(r) : 0;
+      const DurationUs within = logs ? ReadDuration(r) : 0, lateness = logs ? ReadDuration(r) : 0;
       if (keep) {
         state[cr->index]->variants[v].born = born;
         const Variant& now = cr->variants[v];

@@ -84,8 +84,9 @@ void Engine::SetUpTakers() {
     if (!log.table) continue;
     for (uint32_t v = 0; v < r.variants.size(); ++v) {
       log.table->members.emplace_back(r.index, v);
-      const detail::Taker taker{r.index, r.variants[v].lateness,
-                                state_[r.index]->variants[v].born};
+      const detail::VariantState& vs = state_[r.index]->variants[v];
+      const detail::Taker taker{r.index, r.variants[v].lateness, vs.born, vs.id,
+                                r.variants[v].within};
       for (uint64_t bits = log.bits; bits != 0; bits &= bits - 1) {
         const int bit = std::countr_zero(bits);
         log.table->takers[bit].push_back(taker);
@@ -199,8 +200,9 @@ void Engine::LogNoted(const detail::Record* rec, bool is_alert) {
     LogTable& table = *slot_table_[slot];
     const uint64_t noted = slot_logs_[slot].bits;
     LogNode* node = LogNodeOf(slot, keys_[slot], /*create=*/false);
-    if (!node && table.nodes.size() >= max_keys_) {
-      // As for states: a feed inventing keys must not exhaust memory.
+    if (!node && table.nodes.size() >= max_keys_ * std::max<size_t>(1, table.members.size())) {
+      // As for states (max_keys_ per variant): a feed inventing keys must not
+      // exhaust memory.
       uint32_t counted = UINT32_MAX;
       for (const auto& [rule, v] : table.members)
         if (rule != counted && (rule_log_[rule].bits & noted)) ++counters_[counted = rule].keys_capped;
@@ -215,8 +217,12 @@ void Engine::LogNoted(const detail::Record* rec, bool is_alert) {
       if (node->Count(uint64_t{1} << bit) <= detail::kTrimAbove) continue;
       node->Trim(uint64_t{1} << bit, table.kinds[bit], detail::kMaxCandidatesPerStep,
                  [&](const detail::LoggedCloser& x) {
+                   // Counted for the variants without a state here (a state
+                   // counts its own), for which it had not expired.
                    for (const detail::Taker& t : table.takers[bit])
-                     if (t.Takes(x)) ++counters_[t.rule].dropped;
+                     if (t.Takes(x) && !node->IsOpen(t.state_id) &&
+                         x.rec->time >= clock_ - t.within - t.lateness)
+                       ++counters_[t.rule].dropped;
                  });
     }
     if (node->log().size() > detail::kMaxLoggedClosers) Overflow(table, keys_[slot].text, *node);

@@ -453,4 +453,198 @@ TEST_CASE("over random rule sets reloaded with other windows and lateness, the l
   }
 }
 
+// From a second review: the key cap, the dropped counter, the checkpoint's
+// durations, floods.
+const char* kTwoRules = R"(
+rules:
+  - id: a
+    level: info
+    sequence:
+      steps: [{type: report, category: [threat]}, {type: checkin_missed}]
+      within: 2h
+      by: [subject]
+  - id: b
+    level: info
+    sequence:
+      steps: [{type: report, category: [threat]}, {type: report, category: [attack]}]
+      within: 2h
+      by: [subject]
+)";
+
+TEST_CASE("the log's key cap does not refuse a rule's key while no rule is at its cap",
+          "[engine][sequence][closer_log]") {
+  Twin t(kTwoRules, /*max_keys=*/1);
+  t.Push(Ev("m1", "checkin_missed", T("10:00:00"), "s1"), T("10:00:00"));    // a's closer at s1
+  t.Push(Ev("x2", "report", T("10:01:00"), "s2", "attack"), T("10:01:00"));  // b's closer at s2
+  t.Push(Ev("t2", "report", T("10:00:30"), "s2", "threat"), T("10:02:00"));  // b's opener at s2
+  // Neither engine's (rule, variant) holds more than one key: no cap is hit.
+  CHECK(t.eng[1]->counters()[1].keys_capped == 0);
+  CHECK(t.out[1].text.size() == 1);
+  CHECK(t.out[0].text == t.out[1].text);
+}
+
+TEST_CASE("dropped counts an event once when a state holds the flooded key",
+          "[engine][sequence][closer_log]") {
+  Twin t(kLate3h);
+  t.Push(Ev("t1", "report", T("09:00:00"), "s1", "threat"), T("09:00:00"));
+  t.Push(Ev("t0", "report", T("09:00:00"), "s9", "threat"), T("09:00:00"));
+  for (int i = 0; i < 100; ++i)
+    t.Push(Ev("m" + std::to_string(i), "checkin_missed", T("08:00:00"), "s1"), T("09:00:00"));
+  CHECK(t.out[0].text == t.out[1].text);
+  CHECK(t.eng[0]->counters()[0].dropped == t.eng[1]->counters()[0].dropped);
+}
+
+TEST_CASE("dropped is not counted for an event that had expired for the rule",
+          "[engine][sequence][closer_log]") {
+  Twin t(R"(
+rules:
+  - id: a
+    level: info
+    sequence:
+      steps: [{type: report, category: [threat]}, {type: checkin_missed}]
+      within: 10m
+      by: [subject]
+  - id: b
+    level: info
+    sequence:
+      steps: [{type: panic}, {type: checkin_missed}]
+      within: 10h
+      by: [subject]
+)");
+  for (int i = 0; i < 40; ++i)
+    t.Push(Ev("o" + std::to_string(i), "checkin_missed", T("08:00:00"), "s1"), T("08:00:00"));
+  for (int i = 0; i < 40; ++i)
+    t.Push(Ev("n" + std::to_string(i), "checkin_missed", T("09:00:00"), "s1"), T("09:00:00"));
+  t.Push(Ev("t", "report", T("09:01:00"), "s1", "threat"), T("09:01:00"));
+  t.Push(Ev("p", "panic", T("08:30:00"), "s1"), T("09:01:00"));
+  CHECK(t.out[0].text == t.out[1].text);
+  // Not more than the reference: an event that expired for `a` is not a drop.
+  // (Fewer: the reference counted the 8 oldest at 08:00, past 32 per step; the
+  // log trims past 64, by when they had expired for `a`. Counted for `b`.)
+  CHECK(t.eng[0]->counters()[0].dropped == 8);
+  CHECK(t.eng[1]->counters()[0].dropped == 16);
+  CHECK(t.eng[0]->counters()[1].dropped == t.eng[1]->counters()[1].dropped);
+}
+
+namespace {
+std::string Leb(uint64_t v) {
+  std::string s;
+  do {
+    uint8_t b = v & 0x7f;
+    v >>= 7;
+    if (v) b |= 0x80;
+    s.push_back(static_cast<char>(b));
+  } while (v);
+  return s;
+}
+std::string Zig(int64_t v) {
+  return Leb((static_cast<uint64_t>(v) << 1) ^ (v < 0 ? ~uint64_t{0} : 0));
+}
+}  // namespace
+
+TEST_CASE("a checkpoint with a negative within and lateness is refused",
+          "[engine][closer_log][checkpoint]") {
+  auto rules = testing::Harness::Compile(kLate10m);  // within 2h, lateness 10m
+  Out out;
+  Engine e(rules, out);
+  Event m = Ev("m1", "checkin_missed", T("10:00:00"), "s1");
+  m.arrival = T("10:00:00");
+  m.seq = 1;
+  e.Process(m);
+  std::string blob = e.SaveState();
+  blob.resize(blob.size() - 8);
+  const std::string pair = Zig(2LL * 3600 * 1'000'000) + Zig(600LL * 1'000'000);
+  const auto at = blob.find(pair);
+  REQUIRE(at != std::string::npos);
+  REQUIRE(blob.find(pair, at + 1) == std::string::npos);
+  const int64_t neg = -((int64_t{1} << 62) - 1);
+  blob.replace(at, pair.size(), Zig(neg) + Zig(neg));
+  const uint64_t sum = detail::Fnv1a64(blob);
+  for (int i = 0; i < 8; ++i) blob.push_back(static_cast<char>(sum >> (8 * i)));
+  Engine f(rules, out);
+  // (Loaded, Resettle would compute clock - within - lateness: an overflow.)
+  CHECK_FALSE(f.LoadState(blob).has_value());
+}
+
+TEST_CASE("over random floods on two keys, the log changes nothing",
+          "[engine][sequence][closer_log]") {
+  const char* regions[] = {"MX-CHH", "MX-GRO", "MX-OAX"};
+  const char* categories[] = {"threat", "harassment", "attack", "surveillance"};
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    INFO("seed " << seed);
+    std::mt19937_64 rng(seed * 104729);
+    const Pool pool(rng, 8);
+    std::string yaml = pool.Draw(rng);
+    Twin t(yaml);
+    TimeUs wall = T("10:00:00");
+    std::string ops;
+    const bool reloads = seed % 2 == 0;
+    for (int i = 1; i <= 4000; ++i) {
+      wall += static_cast<TimeUs>(rng() % 3) * 20'000'000;
+      TimeUs time = wall;
+      if (rng() % 3 == 0) time -= static_cast<TimeUs>(rng() % 48) * 5 * 60'000'000;
+      const uint64_t kind = rng() % 20;
+      const std::string type = kind < 12 ? "report" : kind < 19 ? "checkin_missed" : "panic";
+      const std::string subject = "s" + std::to_string(rng() % 2);
+      t.Push(Ev("e" + std::to_string(i), type, time, subject,
+                type == "report" ? categories[rng() % 4] : "", regions[rng() % 3]),
+             wall);
+      const uint64_t op = rng() % 400;
+      if (op < 8) {
+        t.Sweep();
+        ops += "sweep ";
+      } else if (reloads && op < 10) {
+        if (rng() % 2) yaml = pool.Draw(rng);
+        t.Restart(yaml);
+        ops += "restart ";
+      } else if (reloads && op < 14) {
+        yaml = pool.Draw(rng);
+        t.Swap(yaml);
+        ops += "reload ";
+      }
+      if (t.out[0].text != t.out[1].text) {
+        INFO("diverged at event " << i << " after " << ops << "\nrules:\n" << yaml);
+        REQUIRE(t.out[0].text == t.out[1].text);
+      }
+    }
+  }
+}
+
+TEST_CASE("the same condition at two steps, with two lateness, flooded",
+          "[engine][sequence][closer_log]") {
+  for (int late : {0, 1}) {
+    Twin t(R"(
+rules:
+  - id: a
+    level: info
+    lateness: 1h
+    sequence:
+      steps: [{type: report, category: [threat]}, {type: checkin_missed}, {type: checkin_missed}]
+      within: 3h
+      by: [subject]
+  - id: b
+    level: info
+    sequence:
+      steps: [{type: panic}, {type: checkin_missed}]
+      within: 3h
+      by: [subject]
+    overrides:
+      - where: {region: [MX-CHH]}
+        sequence: {within: 1h}
+)");
+    TimeUs wall = T("10:00:00");
+    for (int i = 0; i < 300; ++i) {
+      wall += 10'000'000;
+      t.Push(Ev("m" + std::to_string(i), "checkin_missed",
+                wall - (i % 3 == 0 ? 40 * 60'000'000LL : 0), "s1"),
+             wall);
+    }
+    t.Push(Ev("t", "report", wall - (late ? 50 : 5) * 60'000'000LL, "s1", "threat"), wall);
+    t.Push(Ev("p", "panic", wall - 30 * 60'000'000LL, "s1", "", "MX-CHH"), wall);
+    t.Push(Ev("p2", "panic", wall - 30 * 60'000'000LL, "s1"), wall);
+    CHECK(t.out[0].text.size() >= 2);
+    CHECK(t.out[0].text == t.out[1].text);
+  }
+}
+
 }  // namespace vigia::engine

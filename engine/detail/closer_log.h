@@ -60,6 +60,8 @@ struct Taker {
   uint32_t rule = 0;
   DurationUs lateness = 0;
   uint64_t born = 0;
+  uint32_t state_id = 0;  // VariantState::id
+  DurationUs within = 0;
 
   bool Takes(const LoggedCloser& x) const { return x.rec->order > born && x.SeenWith(lateness); }
 };
