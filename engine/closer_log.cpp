@@ -249,13 +249,14 @@ size_t Engine::logged_keys() const {
 
 void Engine::SweepLogs() {
   if (clock_ == INT64_MIN) return;  // nothing evaluated yet
-  for (auto& [by, table] : log_tables_) {
-    auto expired = [&](const detail::LoggedCloser& x) { return table->Expired(x, clock_); };
-    for (auto it = table->nodes.begin(); it != table->nodes.end();) {
+  for (auto& by_table : log_tables_) {
+    LogTable& table = *by_table.second;
+    auto expired = [&](const detail::LoggedCloser& x) { return table.Expired(x, clock_); };
+    for (auto it = table.nodes.begin(); it != table.nodes.end();) {
       LogNode& node = it->second;
       node.Prune(expired);
       node.CloseIf([&](uint32_t id) { return !logging_states_[id]; });
-      it = node.empty() ? table->nodes.erase(it) : std::next(it);
+      it = node.empty() ? table.nodes.erase(it) : std::next(it);
     }
   }
 }

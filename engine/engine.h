@@ -35,7 +35,7 @@ class LogNode;
 struct LogTable;
 struct KeyState;
 struct RuleState;
-struct Record;
+class Record;
 struct Entry;
 }  // namespace detail
 
