@@ -408,8 +408,8 @@ Result<CheckpointStats, CheckpointError> Engine::LoadState(std::string_view blob
       if (keep) stats.keys += keys.size();
     }
   }
-  std::unordered_map<std::string, std::unique_ptr<detail::LogTable>> tables;
-  size_t logged_keys = 0;
+  detail::LogTables tables;
+  size_t logged_nodes = 0;
   const size_t table_count = logs ? r.Count() : 0;
   for (size_t i = 0; i < table_count && r.ok(); ++i) {
     auto& table = tables[r.Str()];
@@ -429,7 +429,7 @@ Result<CheckpointStats, CheckpointError> Engine::LoadState(std::string_view blob
       for (const auto& value : ReadStrings(r)) detail::AppendKeyPart(key, value);
       auto [at, inserted] = table->nodes.try_emplace(std::move(key));
       if (!inserted) r.Fail();  // a key twice
-      ++logged_keys;
+      ++logged_nodes;
       const size_t events = r.Count();
       if (events > detail::kMaxLoggedClosers) r.Fail();
       for (size_t e = 0; e < events && r.ok(); ++e) {
@@ -448,7 +448,7 @@ Result<CheckpointStats, CheckpointError> Engine::LoadState(std::string_view blob
     }
   }
   // Before the first event there is no state (and the clock cannot be subtracted from).
-  if (clock == INT64_MIN && (stats.keys > 0 || logged_keys > 0)) r.Fail();
+  if (clock == INT64_MIN && (stats.keys > 0 || logged_nodes > 0)) r.Fail();
   if (!r.done()) return MakeError(CheckpointError::kMalformed);
 
   std::set<Deadline> deadlines;

@@ -5,6 +5,7 @@
 // feeds the same events to an engine that logs and to one whose sequences keep
 // their closing events themselves (the reference), and compares what they say.
 // Most cases come from a review of the log that found each of them diverging.
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -404,52 +405,68 @@ TEST_CASE("a checkpoint claiming 65 logged conditions is refused",
   CHECK(e.SaveState() == before);
 }
 
+namespace {
+
+// Feeds `events` events, each made by `next` (its number; it advances the wall
+// clock), to a Twin of rules drawn from `pool`, with sweeps and, when
+// `reloads`, restarts and reloads under rules drawn again: the same output all
+// along and at the end.
+void CompareOverRandomStream(std::mt19937_64& rng, const Pool& pool, int events, bool reloads,
+                             const std::function<Event(int, TimeUs&)>& next) {
+  std::string yaml = pool.Draw(rng);
+  Twin t(yaml);
+  TimeUs wall = T("10:00:00");
+  std::string ops;
+  for (int i = 1; i <= events; ++i) {
+    Event e = next(i, wall);
+    t.Push(std::move(e), wall);
+    const uint64_t op = rng() % 400;
+    if (op < 8) {
+      t.Sweep();
+      ops += "sweep ";
+    } else if (reloads && op < 10) {
+      if (rng() % 2) yaml = pool.Draw(rng);
+      t.Restart(yaml);
+      ops += "restart ";
+    } else if (reloads && op < 14) {
+      yaml = pool.Draw(rng);
+      t.Swap(yaml);
+      ops += "reload ";
+    }
+    if (t.out[0].text != t.out[1].text) {
+      INFO("diverged at event " << i << " after " << ops << "\nrules:\n" << yaml);
+      REQUIRE(t.out[0].text == t.out[1].text);
+    }
+  }
+  for (auto& e : t.eng) e->AdvanceTo(wall + kDay);
+  CHECK(t.out[0].text == t.out[1].text);
+}
+
+const char* kRegions[] = {"MX-CHH", "MX-GRO", "MX-OAX"};
+const char* kCategories[] = {"threat", "harassment", "attack", "surveillance"};
+
+}  // namespace
+
 TEST_CASE("over random rule sets reloaded with other windows and lateness, the log changes nothing",
           "[engine][sequence][closer_log]") {
   // Each seed: 8 sequences (2 or 3 steps, shared and repeated conditions, some
   // of alerts; by subject, region or both; overrides with their own window;
   // cooldowns), drawn again at reloads and restarts with other windows and
   // lateness; events on the minute (ties), some late, some without a subject.
-  const char* regions[] = {"MX-CHH", "MX-GRO", "MX-OAX"};
-  const char* categories[] = {"threat", "harassment", "attack", "surveillance"};
   for (uint64_t seed = 1; seed <= 40; ++seed) {
     INFO("seed " << seed);
     std::mt19937_64 rng(seed * 7919);
     const Pool pool(rng, 8);
-    std::string yaml = pool.Draw(rng);
-    Twin t(yaml);
-    TimeUs wall = T("10:00:00");
-    std::string ops;
-    for (int i = 1; i <= 3000; ++i) {
+    CompareOverRandomStream(rng, pool, 3000, /*reloads=*/true, [&](int i, TimeUs& wall) {
       wall += static_cast<TimeUs>(rng() % 5) * 60'000'000;
       TimeUs time = wall;
       if (rng() % 4 == 0) time -= static_cast<TimeUs>(rng() % 48) * 5 * 60'000'000;
       const uint64_t kind = rng() % 10;
       const std::string type = kind < 5 ? "report" : kind < 8 ? "checkin_missed" : "panic";
       const std::string subject = rng() % 16 == 0 ? "" : "s" + std::to_string(rng() % 4);
-      t.Push(Ev("e" + std::to_string(i), type, time, subject,
-                type == "report" ? categories[rng() % 4] : "", regions[rng() % 3]),
-             wall);
-      const uint64_t op = rng() % 400;
-      if (op < 8) {
-        t.Sweep();
-        ops += "sweep ";
-      } else if (op < 10) {
-        if (rng() % 2) yaml = pool.Draw(rng);
-        t.Restart(yaml);
-        ops += "restart ";
-      } else if (op < 14) {
-        yaml = pool.Draw(rng);
-        t.Swap(yaml);
-        ops += "reload ";
-      }
-      if (t.out[0].text != t.out[1].text) {
-        INFO("diverged at event " << i << " after " << ops << "\nrules:\n" << yaml);
-        REQUIRE(t.out[0].text == t.out[1].text);
-      }
-    }
-    for (auto& e : t.eng) e->AdvanceTo(wall + kDay);
-    CHECK(t.out[0].text == t.out[1].text);
+      return Ev("e" + std::to_string(i), type, time, subject,
+                type == "report" ? kCategories[rng() % 4] : "", kRegions[rng() % 3]);
+    });
   }
 }
 
@@ -568,45 +585,20 @@ TEST_CASE("a checkpoint with a negative within and lateness is refused",
 
 TEST_CASE("over random floods on two keys, the log changes nothing",
           "[engine][sequence][closer_log]") {
-  const char* regions[] = {"MX-CHH", "MX-GRO", "MX-OAX"};
-  const char* categories[] = {"threat", "harassment", "attack", "surveillance"};
   for (uint64_t seed = 1; seed <= 20; ++seed) {
     INFO("seed " << seed);
     std::mt19937_64 rng(seed * 104729);
     const Pool pool(rng, 8);
-    std::string yaml = pool.Draw(rng);
-    Twin t(yaml);
-    TimeUs wall = T("10:00:00");
-    std::string ops;
-    const bool reloads = seed % 2 == 0;
-    for (int i = 1; i <= 4000; ++i) {
+    CompareOverRandomStream(rng, pool, 4000, /*reloads=*/seed % 2 == 0, [&](int i, TimeUs& wall) {
       wall += static_cast<TimeUs>(rng() % 3) * 20'000'000;
       TimeUs time = wall;
       if (rng() % 3 == 0) time -= static_cast<TimeUs>(rng() % 48) * 5 * 60'000'000;
       const uint64_t kind = rng() % 20;
       const std::string type = kind < 12 ? "report" : kind < 19 ? "checkin_missed" : "panic";
       const std::string subject = "s" + std::to_string(rng() % 2);
-      t.Push(Ev("e" + std::to_string(i), type, time, subject,
-                type == "report" ? categories[rng() % 4] : "", regions[rng() % 3]),
-             wall);
-      const uint64_t op = rng() % 400;
-      if (op < 8) {
-        t.Sweep();
-        ops += "sweep ";
-      } else if (reloads && op < 10) {
-        if (rng() % 2) yaml = pool.Draw(rng);
-        t.Restart(yaml);
-        ops += "restart ";
-      } else if (reloads && op < 14) {
-        yaml = pool.Draw(rng);
-        t.Swap(yaml);
-        ops += "reload ";
-      }
-      if (t.out[0].text != t.out[1].text) {
-        INFO("diverged at event " << i << " after " << ops << "\nrules:\n" << yaml);
-        REQUIRE(t.out[0].text == t.out[1].text);
-      }
-    }
+      return Ev("e" + std::to_string(i), type, time, subject,
+                type == "report" ? kCategories[rng() % 4] : "", kRegions[rng() % 3]);
+    });
   }
 }
 

@@ -186,13 +186,13 @@ void Engine::EvaluateSequence(const CompiledRule& r, const EventView& view, Lazy
   // the states there are, and to the log for those to come (unless it is late
   // for every variant: none would take it).
   const RuleLog& log = rule_log_[r.index];
-  bool seen = false;
-  for (uint32_t v = 0; v < r.variants.size() && !seen; ++v) seen = !is_late(v);
-  if (log.table && closing && seen) {
+  if (log.table && closing) {
+    bool seen = false;
+    for (uint32_t v = 0; v < r.variants.size() && !seen; ++v) seen = !is_late(v);
     uint64_t bits = 0;
     for (size_t j = 1; j < k; ++j)
       if (steps[j]) bits |= log.step_bits[j - 1];
-    NoteClosing(r.key_slot, bits);
+    if (seen) NoteClosing(r.key_slot, bits);
   }
   auto variant_state = [&](uint32_t v, bool opens) -> KeyState* {
     if (!log.table) return StateFor(r, v, *key);

@@ -282,7 +282,7 @@ class Engine {
     uint64_t bits = 0;                // all of them
   };
   bool log_closers_ = true;
-  // By `by` signature.
+  // By `by` signature (detail::LogTables).
   std::unordered_map<std::string, std::unique_ptr<detail::LogTable>> log_tables_;
   std::vector<RuleLog> rule_log_;              // per rule
   std::vector<detail::LogTable*> slot_table_;  // per key slot (nullptr: no rule logs)
