@@ -140,6 +140,30 @@ TEST_CASE("large catalogs find every code, and copies stay valid", "[core][catal
   }
 }
 
+TEST_CASE("codes of every length are found, and a change in any byte misses",
+          "[core][catalog]") {
+  // Codes hash a word at a time, the tail overlapping the last word: every
+  // length from 1 to 39 and every position must count.
+  const std::string alphabet = "abcdefghijklmnopqrstuvwxyz0123456789_-.:";
+  std::vector<CatalogEntry> entries;
+  for (size_t n = 1; n < alphabet.size(); ++n) {
+    entries.push_back({alphabet.substr(0, n), "prefix " + std::to_string(n)});
+    entries.push_back({alphabet.substr(alphabet.size() - n), "suffix " + std::to_string(n)});
+  }
+  const Catalog c(entries);
+  for (const CatalogEntry& e : entries) {
+    const CatalogEntry* found = c.Find(e.code);
+    REQUIRE(found != nullptr);
+    CHECK(found->name == e.name);
+    for (size_t i = 0; i < e.code.size(); ++i) {
+      std::string changed = e.code;
+      changed[i] = 'Z';
+      CHECK_FALSE(c.Contains(changed));
+    }
+    CHECK_FALSE(c.Contains(e.code + "a"));
+  }
+}
+
 TEST_CASE("closest codes rank by edit distance, ignoring case, ties in catalog order",
           "[core][catalog]") {
   const Catalog& regions = Catalogs::Defaults().regions;

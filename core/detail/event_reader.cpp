@@ -321,24 +321,26 @@ class Reader {
                        "' must be a string, number, boolean, null or an array of those");
   }
 
+  // The string first: a value of another type leaves the value unread, so its
+  // type is asked only to name it in the error.
   bool String(Field field, od::value& value, std::string_view& out) {
+    const simdjson::error_code e = value.get_string().get(out);
+    if (e == simdjson::SUCCESS) return true;
+    if (e != simdjson::INCORRECT_TYPE) return Json(e);
     od::json_type type;
-    if (auto e = value.type().get(type)) return Json(e);
-    if (type != od::json_type::string) return WrongType(field, "a string", type);
-    if (auto e = value.get_string().get(out)) return Json(e);
-    return true;
+    if (auto e2 = value.type().get(type)) return Json(e2);
+    return WrongType(field, "a string", type);
   }
 
   // Element `index` (1-based) of an array that must hold strings.
   bool StringItem(Field field, od::value& value, size_t index, std::string_view& out) {
+    const simdjson::error_code e = value.get_string().get(out);
+    if (e == simdjson::SUCCESS) return true;
+    if (e != simdjson::INCORRECT_TYPE) return Json(e);
     od::json_type type;
-    if (auto e = value.type().get(type)) return Json(e);
-    if (type != od::json_type::string) {
-      return Invalid(field, "expected an array of strings, got " + std::string(TypeName(type)) +
-                                " at position " + std::to_string(index));
-    }
-    if (auto e = value.get_string().get(out)) return Json(e);
-    return true;
+    if (auto e2 = value.type().get(type)) return Json(e2);
+    return Invalid(field, "expected an array of strings, got " + std::string(TypeName(type)) +
+                              " at position " + std::to_string(index));
   }
 
   bool Array(Field field, od::value& value, od::array& out) {
