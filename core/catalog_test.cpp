@@ -140,8 +140,7 @@ TEST_CASE("large catalogs find every code, and copies stay valid", "[core][catal
   }
 }
 
-TEST_CASE("codes of every length are found, and a change in any byte misses",
-          "[core][catalog]") {
+TEST_CASE("codes of every length are found, and a change in any byte misses", "[core][catalog]") {
   // Codes hash a word at a time, the tail overlapping the last word: every
   // length from 1 to 39 and every position must count.
   const std::string alphabet = "abcdefghijklmnopqrstuvwxyz0123456789_-.:";
