@@ -246,6 +246,7 @@ CompiledRules::CompiledRules(std::shared_ptr<const rules::RuleSet> set,
     }
     c.fan_out = std::any_of(r->by.begin(), r->by.end(),
                             [](const rules::FieldRef& f) { return f.field == rules::Field::kGroups; });
+    c.kind = r->kind;
     c.stateful = r->kind != PatternKind::kNone;
     switch (r->kind) {
       case PatternKind::kSequence:
@@ -265,6 +266,7 @@ CompiledRules::CompiledRules(std::shared_ptr<const rules::RuleSet> set,
     const Condition* match = r->match ? &*r->match : nullptr;
     c.opening_where = r->where;
     c.opening_where.region.reset();
+    c.opening_where_empty = c.opening_where.empty();
     {
       Condition test;  // all of what is left of match and opening
       for (const Condition* part : {match, c.opening})
@@ -272,6 +274,7 @@ CompiledRules::CompiledRules(std::shared_ptr<const rules::RuleSet> set,
           if (auto left = LeftAfterIndex(*part)) test.children.push_back(std::move(*left));
       if (!test.children.empty()) c.opening_test = std::make_shared<const Condition>(std::move(test));
     }
+    c.has_opening_test = c.opening_test != nullptr;
     if (c.opening_test) c.opening_test_slot = test_slot_of(*c.opening_test);
     for (const Condition* cl : c.closing) c.closing_slots.push_back(test_slot_of(*cl));
     {

@@ -33,12 +33,22 @@ struct Variant {
   int64_t min_count = 0;
 };
 
-struct CompiledRule {
+struct alignas(64) CompiledRule {
+  // First, in one cache line, what every event the index offers the rule
+  // reads: with 1,000 rules, an event reaches 34 of them.
   const rules::Rule* rule = nullptr;
-  uint32_t index = 0;                       // position in CompiledRules::rules()
-  std::vector<Variant> variants;            // [0] is the base rule
-  bool fan_out = false;                     // `by` contains `group`
-  bool stateful = false;                    // any pattern but none
+  uint32_t index = 0;  // position in CompiledRules::rules()
+  // Slots of the engine's per-event caches: rules with the same `by` share a key
+  // slot, equal conditions a test slot (CompiledRules::key_slots, test_slots).
+  uint32_t key_slot = 0;
+  uint32_t opening_test_slot = 0;                       // when opening_test
+  rules::PatternKind kind = rules::PatternKind::kNone;  // rule->kind
+  bool fan_out = false;                                 // `by` contains `group`
+  bool stateful = false;                                // any pattern but none
+  bool opening_where_empty = true;                      // opening_where.empty()
+  bool has_opening_test = false;                        // opening_test != nullptr
+  std::vector<Variant> variants;                        // [0] is the base rule
+  std::vector<uint32_t> closing_slots;                  // parallel to closing
   // Per variant: what its state depends on (pattern kind, by, distinct, where,
   // match, steps, the variant's scope). A reload keeps a (rule id, variant)'s
   // state when this is unchanged (daemon.md, "Signals and lifecycle").
@@ -55,11 +65,6 @@ struct CompiledRule {
   // left). Closers are checked in full.
   rules::Where opening_where;
   std::shared_ptr<const rules::Condition> opening_test;
-  // Slots of the engine's per-event caches: rules with the same `by` share a key
-  // slot, equal conditions a test slot (CompiledRules::key_slots, test_slots).
-  uint32_t key_slot = 0;
-  uint32_t opening_test_slot = 0;       // when opening_test
-  std::vector<uint32_t> closing_slots;  // parallel to closing
 };
 
 // One rule an event of some type may touch, and in which roles.

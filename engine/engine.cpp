@@ -115,8 +115,7 @@ const detail::Record* Engine::LazyRecord::get() {
 
 void Engine::EvaluateRule(const CompiledRule& r, const EventView& view, LazyRecord& rec,
                           bool is_alert, const Candidate& c) {
-  if (r.rule->kind == PatternKind::kSequence) return EvaluateSequence(r, view, rec, is_alert, c);
-  const rules::Rule& rule = *r.rule;
+  if (r.kind == PatternKind::kSequence) return EvaluateSequence(r, view, rec, is_alert, c);
   const Event& e = *view.event;
   // The event as state, made only once some state takes it.
   auto entry = [&] { return Entry{e.time, rec.get()}; };
@@ -125,8 +124,7 @@ void Engine::EvaluateRule(const CompiledRule& r, const EventView& view, LazyReco
     return !is_alert && r.stateful && e.time < clock_ - r.variants[v].lateness;
   };
 
-  if (c.closing && rule.kind == PatternKind::kAbsence &&
-      Test(*r.closing.front(), r.closing_slots.front(), view)) {
+  if (c.closing && r.kind == PatternKind::kAbsence && TestClosing(r, 0, view)) {
     if (const Key* key = KeyOf(r, view)) {
       for (uint32_t v = 0; v < r.variants.size(); ++v) {
         if (is_late(v)) { late = true; continue; }
@@ -135,8 +133,8 @@ void Engine::EvaluateRule(const CompiledRule& r, const EventView& view, LazyReco
       }
     }
   }
-  if (c.opening && MatchesWhere(r.opening_where, view) &&
-      (!r.opening_test || Test(*r.opening_test, r.opening_test_slot, view))) {
+  if (c.opening && (r.opening_where_empty || MatchesWhere(r.opening_where, view)) &&
+      (!r.has_opening_test || TestOpening(r, view))) {
     uint32_t v = ChooseVariant(r, view);
     if (is_late(v)) {
       late = true;
@@ -144,7 +142,7 @@ void Engine::EvaluateRule(const CompiledRule& r, const EventView& view, LazyReco
       KeyState* state = StateFor(r, v, *key);
       if (!state) return;
       KeyState& ks = *state;
-      switch (rule.kind) {
+      switch (r.kind) {
         case PatternKind::kNone:
           OnNone(r, v, key->text, ks, entry());
           break;
@@ -165,18 +163,16 @@ void Engine::EvaluateRule(const CompiledRule& r, const EventView& view, LazyReco
 
 void Engine::EvaluateSequence(const CompiledRule& r, const EventView& view, LazyRecord& rec,
                               bool is_alert, const Candidate& c) {
-  const rules::Rule& rule = *r.rule;
   const Event& e = *view.event;
-  const size_t k = rule.steps.size();
+  const size_t k = r.closing_slots.size() + 1;   // the steps
   std::vector<uint8_t>& steps = steps_scratch_;  // not re-entered: alerts wait in out_
   steps.assign(k, false);
   bool closing = false;
   if (c.closing)
-    for (size_t j = 1; j < k; ++j)
-      closing |= steps[j] = Test(*r.closing[j - 1], r.closing_slots[j - 1], view);
+    for (size_t j = 1; j < k; ++j) closing |= steps[j] = TestClosing(r, j - 1, view);
   int64_t opening_variant = -1;
-  if (c.opening && MatchesWhere(r.opening_where, view) &&
-      (!r.opening_test || Test(*r.opening_test, r.opening_test_slot, view)))
+  if (c.opening && (r.opening_where_empty || MatchesWhere(r.opening_where, view)) &&
+      (!r.has_opening_test || TestOpening(r, view)))
     opening_variant = ChooseVariant(r, view);
   if (!closing && opening_variant < 0) return;
   const Key* key = KeyOf(r, view);
@@ -260,6 +256,22 @@ bool Engine::Test(const rules::Condition& c, uint32_t slot, const EventView& vie
   Tested& t = tested_[slot];
   if (t.evaluation != evaluation_) t = {evaluation_, Matches(c, view)};
   return t.result;
+}
+
+bool Engine::TestOpening(const CompiledRule& r, const EventView& view) {
+  if (!view.single_group) {
+    const Tested& t = tested_[r.opening_test_slot];
+    if (t.evaluation == evaluation_) return t.result;
+  }
+  return Test(*r.opening_test, r.opening_test_slot, view);
+}
+
+bool Engine::TestClosing(const CompiledRule& r, size_t i, const EventView& view) {
+  if (!view.single_group) {
+    const Tested& t = tested_[r.closing_slots[i]];
+    if (t.evaluation == evaluation_) return t.result;
+  }
+  return Test(*r.closing[i], r.closing_slots[i], view);
 }
 
 KeyState* Engine::StateFor(const CompiledRule& r, uint32_t variant, const Key& key) {

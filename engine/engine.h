@@ -166,6 +166,10 @@ class Engine {
   // Matches(c, view), computed once per event for all the rules that share the
   // condition (`slot`), unless the view is a fanned-out copy.
   bool Test(const rules::Condition& c, uint32_t slot, const EventView& view);
+  // The same for the rule's opening test and closing condition `i`: the
+  // condition is read only when its slot has no result yet for this event.
+  bool TestOpening(const CompiledRule& r, const EventView& view);
+  bool TestClosing(const CompiledRule& r, size_t i, const EventView& view);
   void ResetCaches();
   // nullptr when the key is new and the (rule, variant) is at max_keys_.
   detail::KeyState* StateFor(const CompiledRule& r, uint32_t variant, const Key& key);
