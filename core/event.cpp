@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 
 #include "core/detail/json_text.h"
 
@@ -57,10 +58,16 @@ void AppendScalar(std::string& out, const Scalar& s) {
 }
 
 // Always after "id", which every event has, so always with a comma.
-void AppendKey(std::string& out, std::string_view key) {
-  out.append(",\"");
-  out.append(key);  // our own field names: nothing to escape
-  out.append("\":");
+// `,"key":` for one of our own field names (nothing to escape), in one append.
+template <size_t N>
+void AppendKey(std::string& out, const char (&key)[N]) {
+  char buf[N + 3];
+  buf[0] = ',';
+  buf[1] = '"';
+  std::memcpy(buf + 2, key, N - 1);
+  buf[N + 1] = '"';
+  buf[N + 2] = ':';
+  out.append(buf, N + 3);
 }
 
 void AppendStringArray(std::string& out, const std::vector<std::string>& items) {
@@ -84,7 +91,7 @@ std::string CanonicalJson(const Event& e) {
   out.append(",\"type\":");
   detail::AppendJsonString(out, e.type);
   out.append(",\"time\":\"");
-  out.append(FormatRfc3339(e.time));
+  AppendRfc3339(out, e.time);
   out.append("\",\"source\":");
   detail::AppendJsonString(out, e.source);
   out.append(",\"region\":");
@@ -107,7 +114,12 @@ std::string CanonicalJson(const Event& e) {
   }
   if (e.severity) {
     AppendKey(out, "severity");
-    out.append(std::to_string(*e.severity));
+    const int severity = *e.severity;  // 1 to 5 when decoded
+    if (severity >= 0 && severity <= 9) {
+      out.push_back(static_cast<char>('0' + severity));
+    } else {
+      out.append(std::to_string(severity));
+    }
   }
   if (!e.tags.empty()) {
     AppendKey(out, "tags");

@@ -2,6 +2,10 @@
 #include "core/event.h"
 
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <map>
+
+#include "core/detail/json_text.h"
 
 namespace vigia {
 namespace {
@@ -95,6 +99,59 @@ TEST_CASE("canonical JSON escapes strings and keeps numbers as written", "[core]
         "{\"id\":\"a\\\"b\\\\c\",\"type\":\"report\",\"time\":\"1970-01-01T00:00:00Z\","
         "\"source\":\"s\",\"region\":\"MX-GRO\",\"subject\":\"line\\nbreak\\ttab\\u0001\x7f ñ\","
         "\"attrs\":{\"big\":12345678901234567890,\"list\":[null,false,2.5,\"x\"],\"made\":0.5}}");
+}
+
+// AppendJsonString's rule one byte at a time, as the reference.
+std::string QuoteByteByByte(std::string_view s) {
+  static const std::map<char, std::string> kShort = {{'"', "\\\""}, {'\\', "\\\\"}, {'\n', "\\n"},
+                                                     {'\r', "\\r"}, {'\t', "\\t"},  {'\b', "\\b"},
+                                                     {'\f', "\\f"}};
+  std::string out = "\"";
+  for (char ch : s) {
+    if (auto it = kShort.find(ch); it != kShort.end()) {
+      out += it->second;
+    } else if (static_cast<unsigned char>(ch) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(ch));
+      out += buf;
+    } else {
+      out += ch;
+    }
+  }
+  return out + "\"";
+}
+
+TEST_CASE("strings are escaped alike wherever the byte to escape falls", "[core][event]") {
+  // The check runs 8 bytes at a time with the last word overlapping: every
+  // length up to 40, every position, every byte value must give the same text.
+  for (size_t n = 0; n <= 40; ++n) {
+    const std::string clean(n, 'a');
+    std::string out;
+    detail::AppendJsonString(out, clean);
+    CHECK(out == QuoteByteByByte(clean));
+    for (size_t at = 0; at < n; ++at) {
+      for (int b = 0; b < 256; ++b) {
+        std::string s = clean;
+        s[at] = static_cast<char>(b);
+        out = "prefix";
+        detail::AppendJsonString(out, s);
+        if (out != "prefix" + QuoteByteByByte(s)) {
+          FAIL("length " << n << ", byte " << b << " at " << at << ": " << out);
+        }
+      }
+    }
+  }
+  SUCCEED("every length, position and byte");
+}
+
+TEST_CASE("a severity outside the decoder's range still renders as its number", "[core][event]") {
+  Event e = Example();
+  e.severity = 12;
+  CHECK(CanonicalJson(e).find(",\"severity\":12,") != std::string::npos);
+  e.severity = -3;
+  CHECK(CanonicalJson(e).find(",\"severity\":-3,") != std::string::npos);
+  e.severity = 4;
+  CHECK(CanonicalJson(e).find(",\"severity\":4,") != std::string::npos);
 }
 
 TEST_CASE("the content hash tells apart the same bytes in other places", "[core][event]") {

@@ -26,14 +26,17 @@ bool Expect(std::string_view text, size_t pos, char c) {
   return pos < text.size() && text[pos] == c;
 }
 
-void AppendDigits(std::string& out, int64_t v, int width) {
+// Writes `v` (≥ 0) with at least `width` digits, zero-padded, at `p`; returns
+// the end.
+char* PutDigits(char* p, int64_t v, int width) {
   char buf[24];
   int n = 0;
   do {
     buf[n++] = static_cast<char>('0' + v % 10);
     v /= 10;
   } while (v > 0 || n < width);
-  while (n > 0) out.push_back(buf[--n]);
+  while (n > 0) *p++ = buf[--n];
+  return p;
 }
 
 struct CivilDate {
@@ -120,7 +123,7 @@ std::optional<TimeUs> ParseRfc3339(std::string_view text) {
   return seconds * kSecond + micros;
 }
 
-std::string FormatRfc3339(TimeUs t) {
+void AppendRfc3339(std::string& out, TimeUs t) {
   // Floor division, so instants before 1970 still land on the right day.
   int64_t days = t / kDay;
   int64_t in_day = t % kDay;
@@ -132,31 +135,37 @@ std::string FormatRfc3339(TimeUs t) {
   const int64_t seconds = in_day / kSecond;
   const int64_t micros = in_day % kSecond;
 
-  std::string out;
-  out.reserve(32);
-  if (date.year < 0) out.push_back('-');  // not RFC 3339, but never wrong
-  AppendDigits(out, date.year < 0 ? -date.year : date.year, 4);
-  out.push_back('-');
-  AppendDigits(out, date.month, 2);
-  out.push_back('-');
-  AppendDigits(out, date.day, 2);
-  out.push_back('T');
-  AppendDigits(out, seconds / 3600, 2);
-  out.push_back(':');
-  AppendDigits(out, seconds / 60 % 60, 2);
-  out.push_back(':');
-  AppendDigits(out, seconds % 60, 2);
+  char buf[64];  // a year of up to 19 digits, a sign and 27 more characters
+  char* p = buf;
+  if (date.year < 0) *p++ = '-';  // not RFC 3339, but never wrong
+  p = PutDigits(p, date.year < 0 ? -date.year : date.year, 4);
+  *p++ = '-';
+  p = PutDigits(p, date.month, 2);
+  *p++ = '-';
+  p = PutDigits(p, date.day, 2);
+  *p++ = 'T';
+  p = PutDigits(p, seconds / 3600, 2);
+  *p++ = ':';
+  p = PutDigits(p, seconds / 60 % 60, 2);
+  *p++ = ':';
+  p = PutDigits(p, seconds % 60, 2);
   if (micros != 0) {
-    out.push_back('.');
+    *p++ = '.';
     int64_t fraction = micros;
     int width = 6;
     while (fraction % 10 == 0) {
       fraction /= 10;
       --width;
     }
-    AppendDigits(out, fraction, width);
+    p = PutDigits(p, fraction, width);
   }
-  out.push_back('Z');
+  *p++ = 'Z';
+  out.append(buf, p);
+}
+
+std::string FormatRfc3339(TimeUs t) {
+  std::string out;
+  AppendRfc3339(out, t);
   return out;
 }
 

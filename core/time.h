@@ -29,6 +29,8 @@ std::optional<TimeUs> ParseRfc3339(std::string_view text);
 // Renders UTC with a 'Z': "2017-03-23T08:15:00Z"; a fraction only when
 // non-zero, without trailing zeros ("...:00.25Z").
 std::string FormatRfc3339(TimeUs t);
+// The same, appended to `out`.
+void AppendRfc3339(std::string& out, TimeUs t);
 
 // Parses "<integer><unit>" with unit s, m, h, d or w ("90s", "15m", "7d").
 // nullopt when malformed, zero or negative, or overflowing.
