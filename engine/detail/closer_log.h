@@ -22,6 +22,8 @@
 #include <utility>
 #include <vector>
 
+#include <boost/unordered/unordered_map.hpp>
+
 #include "core/time.h"
 #include "engine/detail/state.h"
 
@@ -167,7 +169,7 @@ class LogNode {
 
 // The logs of every key of one `by` (a key slot's signature).
 struct LogTable {
-  std::unordered_map<std::string, LogNode, KeyHash, KeyEqual> nodes;
+  boost::unordered_map<std::string, LogNode, KeyHash, KeyEqual> nodes;  // as VariantState::keys
   // The conditions logged, by bit; only ever appended to, so that a logged
   // event's bits keep their meaning across reloads.
   std::vector<std::string> conditions;

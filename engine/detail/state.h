@@ -18,6 +18,7 @@
 
 #include <boost/smart_ptr/intrusive_ptr.hpp>
 #include <boost/smart_ptr/intrusive_ref_counter.hpp>
+#include <boost/unordered/unordered_map.hpp>
 
 #include "core/time.h"
 
@@ -254,7 +255,9 @@ class Interner {
 };
 
 struct VariantState {
-  std::unordered_map<std::string, KeyState, KeyHash, KeyEqual> keys;
+  // Boost's node-based map (fast closed addressing): std::unordered_map's
+  // interface and stable references, with a cheaper lookup per event.
+  boost::unordered_map<std::string, KeyState, KeyHash, KeyEqual> keys;
   // Never reused, and kept across reloads with the state: the logs of closing
   // events (closer_log.h) name the states of their key by it.
   uint32_t id = 0;
