@@ -57,8 +57,8 @@ void AppendScalar(std::string& out, const Scalar& s) {
   }
 }
 
-// Always after "id", which every event has, so always with a comma.
-// `,"key":` for one of our own field names (nothing to escape), in one append.
+// `,"key":` for one of our own field names (nothing to escape), in one append;
+// always after "id", which every event has, so always with the comma.
 template <size_t N>
 void AppendKey(std::string& out, const char (&key)[N]) {
   char buf[N + 3];
