@@ -251,27 +251,21 @@ const Engine::Key* Engine::KeyOf(const CompiledRule& r, const EventView& view) {
   return &k;
 }
 
-bool Engine::Test(const rules::Condition& c, uint32_t slot, const EventView& view) {
-  if (view.single_group) return Matches(c, view);  // may test the copy's group
+template <typename GetCondition>
+bool Engine::Test(uint32_t slot, const EventView& view, GetCondition condition) {
+  if (view.single_group) return Matches(condition(), view);  // may test the copy's group
   Tested& t = tested_[slot];
-  if (t.evaluation != evaluation_) t = {evaluation_, Matches(c, view)};
+  if (t.evaluation != evaluation_) t = {evaluation_, Matches(condition(), view)};
   return t.result;
 }
 
 bool Engine::TestOpening(const CompiledRule& r, const EventView& view) {
-  if (!view.single_group) {
-    const Tested& t = tested_[r.opening_test_slot];
-    if (t.evaluation == evaluation_) return t.result;
-  }
-  return Test(*r.opening_test, r.opening_test_slot, view);
+  return Test(r.opening_test_slot, view,
+              [&]() -> const rules::Condition& { return *r.opening_test; });
 }
 
 bool Engine::TestClosing(const CompiledRule& r, size_t i, const EventView& view) {
-  if (!view.single_group) {
-    const Tested& t = tested_[r.closing_slots[i]];
-    if (t.evaluation == evaluation_) return t.result;
-  }
-  return Test(*r.closing[i], r.closing_slots[i], view);
+  return Test(r.closing_slots[i], view, [&]() -> const rules::Condition& { return *r.closing[i]; });
 }
 
 KeyState* Engine::StateFor(const CompiledRule& r, uint32_t variant, const Key& key) {

@@ -163,11 +163,12 @@ class Engine {
   // once per event for all the rules with the same `by`. Valid until the next
   // call for a fanned-out copy, or the next event.
   const Key* KeyOf(const CompiledRule& r, const EventView& v);
-  // Matches(c, view), computed once per event for all the rules that share the
-  // condition (`slot`), unless the view is a fanned-out copy.
-  bool Test(const rules::Condition& c, uint32_t slot, const EventView& view);
-  // The same for the rule's opening test and closing condition `i`: the
+  // Matches(condition(), view), computed once per event for all the rules that
+  // share the condition (`slot`), unless the view is a fanned-out copy; the
   // condition is read only when its slot has no result yet for this event.
+  template <typename GetCondition>
+  bool Test(uint32_t slot, const EventView& view, GetCondition condition);
+  // Test for the rule's opening test and its closing condition `i`.
   bool TestOpening(const CompiledRule& r, const EventView& view);
   bool TestClosing(const CompiledRule& r, size_t i, const EventView& view);
   void ResetCaches();
